@@ -1,0 +1,44 @@
+# relu-book: two commands do everything.
+#   make book   set up .venv if needed, execute every notebook, build the HTML book
+#   make test   set up .venv if needed, run the unit tests, then the book build (warnings are errors)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HTML   := _build/html/index.html
+# MathJax is served from the built site (no CDN): fetched once from the npm registry.
+MATHJAX_VERSION := 3.2.2
+MATHJAX := _static/mathjax/tex-chtml.js
+
+.PHONY: book test unit bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+$(MATHJAX):
+	rm -rf _build/npm && mkdir -p _build/npm _static/mathjax/output/chtml/fonts
+	cd _build/npm && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz
+	cp _build/npm/package/es5/tex-chtml.js _build/npm/package/LICENSE _static/mathjax/
+	cp -r _build/npm/package/es5/output/chtml/fonts/woff-v2 _static/mathjax/output/chtml/fonts/
+
+book: $(STAMP) $(MATHJAX)
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "The book is at $(CURDIR)/$(HTML)"
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: unit book
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/kernel.py
+
+clean:
+	rm -rf _build _static/mathjax

@@ -1,0 +1,80 @@
+"""The chapters as files: structure the build cannot check for us."""
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
+def _toc_files(node):
+    if isinstance(node, dict):
+        if "file" in node:
+            yield node["file"]
+        for value in node.values():
+            yield from _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _toc_files(item)
+
+
+PAGES = [TOC["root"], *_toc_files(TOC)]
+CHAPTERS = [p for p in PAGES if "```{code-cell}" in (ROOT / f"{p}.md").read_text()]
+CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
+BIB_KEYS = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M))
+
+
+def test_every_page_in_the_toc_exists_and_nothing_in_book_is_orphaned():
+    for page in PAGES:
+        assert (ROOT / f"{page}.md").is_file(), page
+    on_disk = {f"book/{p.stem}" for p in (ROOT / "book").glob("*.md")}
+    assert on_disk <= set(PAGES), f"pages not in _toc.yml: {on_disk - set(PAGES)}"
+
+
+def test_there_is_at_least_one_chapter():
+    assert CHAPTERS
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_is_a_myst_notebook_with_a_python_kernel(chapter):
+    head = (ROOT / f"{chapter}.md").read_text().split("---")[1]
+    meta = yaml.safe_load(head)
+    assert meta["jupytext"]["text_representation"]["format_name"] == "myst"
+    assert meta["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_code_cells_are_short_and_fit_the_page(chapter):
+    text = (ROOT / f"{chapter}.md").read_text()
+    for cell in CELL.findall(text):
+        lines = [ln for ln in cell.splitlines() if ln.strip() and not ln.startswith(":")]
+        assert len(lines) <= 20, f"a {len(lines)}-line cell belongs in relu_lib:\n{cell}"
+        for ln in lines:
+            assert len(ln) <= 70, f"line too wide for the page ({len(ln)} chars): {ln}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_has_three_exercises_each_with_a_gated_solution(chapter):
+    text = (ROOT / f"{chapter}.md").read_text()
+    labels = re.findall(r"```\{exercise-start\}\n:label: (\S+)", text)
+    assert len(labels) >= 3
+    for label in labels:
+        assert re.search(r"```\{solution-start\} " + re.escape(label) + r"\n:class: dropdown", text), label
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_citation_is_in_the_bibliography(page):
+    text = (ROOT / f"{page}.md").read_text()
+    for keys in re.findall(r"\{cite[a-z:]*\}`([^`]+)`", text):
+        for key in keys.split(","):
+            assert key.strip() in BIB_KEYS, f"{page}: unknown citation {key}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_randomness_in_chapters_is_seeded(chapter):
+    text = "\n".join(CELL.findall((ROOT / f"{chapter}.md").read_text()))
+    assert "default_rng()" not in text, "np.random.default_rng() without a seed"
+    assert not re.search(r"np\.random\.(rand|randn|normal|uniform|seed)\(", text), "legacy global RNG"
