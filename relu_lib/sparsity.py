@@ -1,0 +1,254 @@
+"""Sparsity of ReLU layers: how many exact zeros, at initialisation and through training.
+
+Two computations, each with a plot and an :class:`~relu_lib.explore.Explorable` for the sparsity
+chapter:
+
+* :func:`at_init`: a deep ReLU MLP at initialisation, fed Gaussian inputs; per-layer fraction of
+  exact zeros and of units that are zero on *every* input (dead), plus pre-activation samples.
+* :func:`training_run`: a ReLU MLP trained on the digits data set with an optional L1 penalty on
+  its activations; per-epoch sparsity, dead fraction and test accuracy.
+
+Examples
+--------
+>>> r = at_init(depth=3, width=64)
+>>> [round(f, 2) for f in r["zero_fraction"]]
+[0.5, 0.5, 0.51]
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from relu_lib.data import digits
+from relu_lib.explore import Choice, Explorable, Slider, draw_message
+from relu_lib.metrics import layer_summary
+from relu_lib.nets import MLP, SGD, Adam, train
+
+__all__ = [
+    "at_init",
+    "mean_cosine",
+    "plot_at_init",
+    "training_run",
+    "plot_training",
+    "at_init_explorable",
+    "training_explorable",
+    "INITS",
+]
+
+INITS = ("he_normal", "xavier_normal", "lecun_normal", "torch_default")
+
+
+def at_init(
+    depth: int = 10,
+    width: int = 128,
+    init: str = "he_normal",
+    bias: float = 0.0,
+    input_scale: float = 1.0,
+    input_mean: float = 0.0,
+    n_samples: int = 256,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Per-layer sparsity of a freshly initialised ReLU MLP on Gaussian inputs.
+
+    The net has ``depth`` hidden ReLU layers of ``width`` units, weights from ``init`` and every
+    bias set to ``bias``; inputs are ``n_samples`` draws of ``N(input_mean, input_scale²)`` in
+    ``width`` dimensions.
+
+    Returns
+    -------
+    dict with ``zero_fraction`` and ``dead_fraction`` (one entry per hidden layer: exact zeros among
+    all activations, units zero on every sample), ``similarity`` (per layer, :func:`mean_cosine` of
+    the activations: how alike the layer represents different inputs), ``z_first`` and ``z_last`` (pre-activations of the
+    first and last hidden layer, flattened) and the arguments.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(input_mean, input_scale, size=(n_samples, width))
+    net = MLP([width] * (depth + 1) + [1], init=init, bias=bias, seed=seed)
+    _, trace = net.forward(X, record=True)
+    summary = layer_summary(trace.activations)
+    return {
+        "zero_fraction": summary["sparsity"],
+        "similarity": np.array([mean_cosine(h) for h in trace.activations]),
+        "dead_fraction": summary["dead_fraction"],
+        "z_first": trace.pre_activations[0].ravel(),
+        "z_last": trace.pre_activations[depth - 1].ravel(),
+        "depth": depth,
+        "width": width,
+        "init": init,
+        "bias": bias,
+    }
+
+
+def mean_cosine(h: np.ndarray) -> float:
+    """Mean cosine similarity between the rows of ``h`` (samples), over all distinct pairs.
+
+    1 means every sample is represented by the same direction; rows that are all zero count as 0.
+
+    Examples
+    --------
+    >>> mean_cosine(np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 3.0]]))
+    0.3333333333333333
+    """
+    norms = np.linalg.norm(h, axis=1, keepdims=True)
+    u = np.divide(h, norms, out=np.zeros_like(h, dtype=np.float64), where=norms > 0)
+    n = len(u)
+    if n < 2:
+        return float("nan")
+    total = np.sum(u @ u.T) - np.sum(u * u)
+    return float(total / (n * (n - 1)))
+
+
+def plot_at_init(r: dict[str, Any], fig) -> None:
+    """Left: zero and dead fractions per layer with the ½ of symmetric weights and zero bias.
+    Right: histograms of first- and last-layer pre-activations; everything left of 0 becomes 0."""
+    from relu_lib.plotting import COLORS
+
+    if not np.all(np.isfinite(r["z_last"])):
+        draw_message(fig, "The activations overflowed (not finite): the signal exploded with depth.")
+        return
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+    layers = np.arange(1, r["depth"] + 1)
+    ax1.plot(layers, r["zero_fraction"], "o-", color=COLORS["relu"], ms=4, label="zeros (this input)")
+    ax1.plot(layers, r["dead_fraction"], "s-", color=COLORS["highlight"], ms=4, label="dead (every input)")
+    ax1.axhline(0.5, color=COLORS["theory"], ls="--", lw=1, label="½ (symmetric, zero bias)")
+    ax1.set(xlabel="hidden layer", ylabel="fraction of units", ylim=(-0.03, 1.03),
+            title="Exact zeros per layer")
+    ax1.legend(fontsize=8, loc="best")
+    spread = max(np.percentile(np.abs(r["z_first"]), 99), np.percentile(np.abs(r["z_last"]), 99), 1e-12)
+    bins = np.linspace(-spread, spread, 61)
+    ax2.hist(r["z_first"], bins=bins, color="#999999", alpha=0.6, label="layer 1")
+    ax2.hist(r["z_last"], bins=bins, histtype="step", color=COLORS["relu"], lw=1.5,
+             label=f"layer {r['depth']}")
+    ax2.axvspan(-spread, 0, color="#000000", alpha=0.06)
+    ax2.axvline(0, color=COLORS["theory"], lw=1)
+    ax2.set(xlabel="pre-activation z (shaded: output 0)", ylabel="count", yticks=[],
+            title="Pre-activations")
+    ax2.legend(fontsize=8, loc="upper right")
+
+
+def at_init_explorable() -> Explorable:
+    """Sparsity at initialisation: depth, width, initialiser, bias, input scale and mean."""
+    return Explorable(
+        "Sparsity at initialisation",
+        controls=[
+            Slider("depth", "depth", 1, 30, 1, default=10, integer=True, twin_values=(1, 5, 10, 20, 30)),
+            Slider("width", "width", 8, 256, 8, default=128, integer=True, twin_values=(8, 32, 128, 256)),
+            Choice("init", "initialiser", INITS, default="he_normal"),
+            Slider("bias", "bias", -1.0, 1.0, 0.05, default=0.0, twin_values=(-1, -0.5, -0.1, 0, 0.1, 0.5, 1)),
+            Slider("input_scale", "input scale", 0.1, 5.0, 0.1, default=1.0, twin_values=(0.1, 1, 5)),
+            Slider("input_mean", "input mean", -3.0, 3.0, 0.1, default=0.0, twin_values=(-3, -1, 0, 1, 3)),
+        ],
+        compute=at_init,
+        plot=plot_at_init,
+        caption="With zero bias about half of every layer is zero on a given input; "
+        "a bias or an input mean changes which units are zero, and can make some zero on every input.",
+    )
+
+
+# ---------------------------------------------------------------------------- training on digits
+
+LEARNING_RATES = ("0.001", "0.01", "0.1", "0.5", "2")
+L1_PENALTIES = ("0", "0.0001", "0.001", "0.01")
+MAX_EPOCHS = 30
+
+
+@lru_cache(maxsize=64)
+def training_run(
+    lr: float = 0.01,
+    optimiser: str = "adam",
+    l1: float = 0.0,
+    epochs: int = MAX_EPOCHS,
+    width: int = 96,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Train a 64-``width``-``width``-10 ReLU MLP on digits and record sparsity every epoch.
+
+    Cached: the same arguments return the same (read-only) result without retraining.
+
+    Returns
+    -------
+    dict of arrays indexed by epoch 0..epochs (0 = before training): ``zero_fraction`` (exact zeros
+    among hidden activations on the test set), ``dead_fraction`` (hidden units zero on every training
+    input), ``accuracy`` (test set), and ``diverged`` (bool) with ``diverged_at`` (first epoch
+    that did not complete, or -1).
+    """
+    data = digits(seed=seed)
+    net = MLP([64, width, width, 10], init="he_normal", seed=seed)
+    opt = Adam(lr=lr) if optimiser == "adam" else SGD(lr=lr)
+
+    def measure(_epoch: int, net: MLP) -> tuple[float, float, float]:
+        with np.errstate(all="ignore"):
+            out_test, tr_test = net.forward(data.X_test, record=True)
+            _, tr_train = net.forward(data.X_train, record=True)
+        zeros = np.mean(layer_summary(tr_test.activations)["sparsity"])
+        dead = np.mean(layer_summary(tr_train.activations)["dead_fraction"])
+        acc = float(np.mean(np.argmax(out_test, axis=1) == data.y_test))
+        return float(zeros), float(dead), acc
+
+    first = measure(0, net)
+    history = train(net, data.X_train, data.y_train, "cross_entropy", opt, epochs=epochs,
+                    batch_size=64, seed=seed, callback=measure, activity_l1=l1)
+    rows = np.array([first, *history.metrics])
+    result = {
+        "zero_fraction": rows[:, 0],
+        "dead_fraction": rows[:, 1],
+        "accuracy": rows[:, 2],
+        "diverged": history.diverged,
+        "diverged_at": len(rows) if history.diverged else -1,
+    }
+    for v in result.values():
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
+    return result
+
+
+def _training_compute(lr: str, optimiser: str, l1: str, epoch: int) -> dict[str, Any]:
+    run = training_run(float(lr), optimiser, float(l1))
+    return {**run, "epoch": epoch, "lr": lr, "optimiser": optimiser, "l1": l1}
+
+
+def plot_training(r: dict[str, Any], fig) -> None:
+    """Left: zeros and dead units over training. Right: test accuracy. A marker at ``r["epoch"]``."""
+    from relu_lib.plotting import COLORS
+
+    n_done = len(r["accuracy"]) - 1
+    e = min(r["epoch"], n_done)
+    epochs = np.arange(n_done + 1)
+    ax1, ax2 = fig.subplots(1, 2)
+    ax1.plot(epochs, r["zero_fraction"], color=COLORS["relu"], label="zeros (test inputs)")
+    ax1.plot(epochs, r["dead_fraction"], color=COLORS["highlight"], label="dead units (all training inputs)")
+    ax1.plot([e, e], [r["zero_fraction"][e], r["dead_fraction"][e]], "o", color="black", ms=5)
+    ax1.set(xlabel="epoch", ylabel="fraction of hidden units", ylim=(-0.03, 1.03), xlim=(0, MAX_EPOCHS),
+            title=f"epoch {e}: {r['zero_fraction'][e]:.0%} zeros, {r['dead_fraction'][e]:.0%} dead")
+    ax1.legend(fontsize=8, loc="center right")
+    ax2.plot(epochs, r["accuracy"], color=COLORS["relu"])
+    ax2.plot([e], [r["accuracy"][e]], "o", color="black", ms=5)
+    ax2.axhline(0.1, color="#999999", ls=":", lw=1)
+    ax2.text(MAX_EPOCHS, 0.11, "chance", ha="right", fontsize=8, color="#777777")
+    ax2.set(xlabel="epoch", ylabel="test accuracy", ylim=(0, 1.02), xlim=(0, MAX_EPOCHS),
+            title=f"accuracy {r['accuracy'][e]:.1%}")
+    if r["diverged"]:
+        ax2.text(MAX_EPOCHS / 2, 0.5, f"diverged in epoch {r['diverged_at']}:\nthe loss became infinite",
+                 ha="center", va="center", color=COLORS["highlight"], fontsize=11)
+
+
+def training_explorable() -> Explorable:
+    """Sparsity through training on digits: learning rate, optimiser, L1 penalty and epoch."""
+    return Explorable(
+        "Sparsity through training on digits",
+        controls=[
+            Choice("lr", "learning rate", LEARNING_RATES, default="0.01"),
+            Choice("optimiser", "optimiser", ("sgd", "adam"), default="adam"),
+            Choice("l1", "L1 penalty on activations", L1_PENALTIES, default="0"),
+            Slider("epoch", "epoch", 0, MAX_EPOCHS, 1, default=MAX_EPOCHS, integer=True,
+                   twin_values=(0, 1, 3, 10, MAX_EPOCHS)),
+        ],
+        compute=_training_compute,
+        plot=plot_training,
+        interact=[("lr", "optimiser")],
+        caption="Useful sparsity: many zeros on each input, few units dead on all of them, "
+        "accuracy intact. Large learning rates and strong penalties push units from the first into the second.",
+    )
