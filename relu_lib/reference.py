@@ -4,9 +4,9 @@ Every function mirrors `torch.nn.functional` (names, defaults, values) and every
 derivative mirrors torch autograd at finite inputs, kinks included. What is
 decided here rather than copied from torch:
 
-* ``f(-0.0)`` is ``-0.0`` for every function with ``f(0) = 0``, as in torch.
-  For `relu`, this is the piecewise definition read literally: ``x`` where
-  ``x >= 0``, ``0`` where ``x < 0``.
+* ``f(-0.0)`` is ``-0.0`` for every function with ``f(0) = 0``, as in torch, except `relu` and
+  `relu6`: they are one `np.maximum` pass, and NumPy gives +0.0 there in float32/float64
+  (the values compare equal; keeping the sign would cost a second pass).
 * Derivatives at ``NaN`` are ``NaN`` (torch gives 1 or the slope for the piecewise
   functions, as its comparisons are False at NaN); derivatives at ``+-inf`` are their
   limits (torch gives NaN for gelu, silu and mish there, from ``0 * inf``).

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from relu_lib.data import digits
-from relu_lib.explore import Choice, Explorable, Slider, draw_message
+from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
 from relu_lib.metrics import layer_summary
 from relu_lib.nets import MLP, SGD, Adam, train
 
@@ -109,7 +109,7 @@ def plot_at_init(r: dict[str, Any], fig) -> None:
     if not np.all(np.isfinite(r["z_last"])):
         draw_message(fig, "The activations overflowed (not finite): the signal exploded with depth.")
         return
-    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+    ax1, ax2 = panels(fig, 2, widths=[1.2, 1])
     layers = np.arange(1, r["depth"] + 1)
     ax1.plot(layers, r["zero_fraction"], "o-", color=COLORS["relu"], ms=4, label="zeros (this input)")
     ax1.plot(layers, r["dead_fraction"], "s-", color=COLORS["highlight"], ms=4, label="dead (every input)")
@@ -119,9 +119,9 @@ def plot_at_init(r: dict[str, Any], fig) -> None:
     ax1.legend(fontsize=8, loc="best")
     spread = max(np.percentile(np.abs(r["z_first"]), 99), np.percentile(np.abs(r["z_last"]), 99), 1e-12)
     bins = np.linspace(-spread, spread, 61)
-    ax2.hist(r["z_first"], bins=bins, color="#999999", alpha=0.6, label="layer 1")
-    ax2.hist(r["z_last"], bins=bins, histtype="step", color=COLORS["relu"], lw=1.5,
-             label=f"layer {r['depth']}")
+    ax2.stairs(np.histogram(r["z_first"], bins)[0], bins, fill=True, color="#BBBBBB", label="layer 1")
+    ax2.stairs(np.histogram(r["z_last"], bins)[0], bins, color=COLORS["relu"], lw=1.5,
+               label=f"layer {r['depth']}")
     ax2.axvspan(-spread, 0, color="#000000", alpha=0.06)
     ax2.axvline(0, color=COLORS["theory"], lw=1)
     ax2.set(xlabel="pre-activation z (shaded: output 0)", ylabel="count", yticks=[],
@@ -152,7 +152,7 @@ def at_init_explorable() -> Explorable:
 
 LEARNING_RATES = ("0.001", "0.01", "0.1", "0.5", "2")
 L1_PENALTIES = ("0", "0.0001", "0.001", "0.01")
-MAX_EPOCHS = 30
+MAX_EPOCHS = 20
 
 
 @lru_cache(maxsize=64)
@@ -217,7 +217,7 @@ def plot_training(r: dict[str, Any], fig) -> None:
     n_done = len(r["accuracy"]) - 1
     e = min(r["epoch"], n_done)
     epochs = np.arange(n_done + 1)
-    ax1, ax2 = fig.subplots(1, 2)
+    ax1, ax2 = panels(fig, 2)
     ax1.plot(epochs, r["zero_fraction"], color=COLORS["relu"], label="zeros (test inputs)")
     ax1.plot(epochs, r["dead_fraction"], color=COLORS["highlight"], label="dead units (all training inputs)")
     ax1.plot([e, e], [r["zero_fraction"][e], r["dead_fraction"][e]], "o", color="black", ms=5)
