@@ -1,8 +1,10 @@
 # relu-book: two commands do everything.
 #   make book   set up .venv if needed, execute every notebook, build the HTML book
-#   make test   set up .venv if needed, run the unit tests, then the book build (warnings are errors)
+#   make test   set up .venv if needed, run the unit tests, build the book (warnings are errors),
+#               then test the built pages in headless Chromium (installed if missing)
 
 PYTHON ?= python3
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -11,7 +13,7 @@ HTML   := _build/html/index.html
 MATHJAX_VERSION := 3.2.2
 MATHJAX := _static/mathjax/tex-chtml.js
 
-.PHONY: book test unit bench clean setup
+.PHONY: book test unit built chromium bench clean setup
 
 setup: $(STAMP)
 
@@ -33,9 +35,18 @@ book: $(STAMP) $(MATHJAX)
 	@echo "The book is at $(CURDIR)/$(HTML)"
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/built
 
-test: unit book
+# Tests of the built book in a real browser: Debian's Chromium, driven by Playwright.
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Chromium (Debian package) for the browser tests"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+built: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/built
+
+test: unit book built
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/kernel.py

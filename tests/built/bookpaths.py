@@ -1,0 +1,7 @@
+"""Where the project and its built book are, for the tests of the built book."""
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
