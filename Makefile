@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 HTML   := _build/html/index.html
 # MathJax is served from the built site (no CDN): fetched once from the npm registry.
 MATHJAX_VERSION := 3.2.2
-MATHJAX := _static/mathjax/tex-chtml.js
+MATHJAX := _vendor/mathjax/tex-chtml.js
 
 .PHONY: book test unit built chromium bench clean setup
 
@@ -25,10 +25,10 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 $(MATHJAX):
-	rm -rf _build/npm && mkdir -p _build/npm _static/mathjax/output/chtml/fonts
+	rm -rf _build/npm && mkdir -p _build/npm _vendor/mathjax/output/chtml/fonts
 	cd _build/npm && npm pack --silent mathjax@$(MATHJAX_VERSION) >/dev/null && tar xzf mathjax-$(MATHJAX_VERSION).tgz
-	cp _build/npm/package/es5/tex-chtml.js _build/npm/package/LICENSE _static/mathjax/
-	cp -r _build/npm/package/es5/output/chtml/fonts/woff-v2 _static/mathjax/output/chtml/fonts/
+	cp _build/npm/package/es5/tex-chtml.js _build/npm/package/LICENSE _vendor/mathjax/
+	cp -r _build/npm/package/es5/output/chtml/fonts/woff-v2 _vendor/mathjax/output/chtml/fonts/
 
 book: $(STAMP) $(MATHJAX)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
@@ -50,6 +50,7 @@ test: unit book built
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/kernel.py
+	$(BIN)/python benchmarks/explorables.py
 
 clean:
-	rm -rf _build _static/mathjax
+	rm -rf _build _vendor/mathjax

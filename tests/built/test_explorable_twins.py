@@ -88,3 +88,12 @@ def test_keyboard_moves_a_slider_and_the_figure_follows(page, site, chapter):
     label = slider.locator("xpath=following-sibling::output")
     name = slider.get_attribute("name")
     assert f"{name}={label.inner_text()}" in twin.get_attribute("data-shown").split("|")
+
+
+def test_math_is_typeset_from_the_site_itself(page, site):
+    page.goto(f"{site}/book/what_is_relu.html")
+    page.wait_for_selector("mjx-container", timeout=15000)
+    assert page.locator("mjx-container").count() > 10
+    assert page.outside_requests == []
+    scripts = page.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
+    assert sum("tex-chtml.js" in s for s in scripts) == 1, "MathJax is loaded exactly once"
