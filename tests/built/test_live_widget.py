@@ -1,0 +1,87 @@
+"""The live side of an explorable: in JupyterLab with a kernel, moving a slider redraws the figure."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+NOTEBOOK = """---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+kernelspec:
+  display_name: Python 3 (ipykernel)
+  language: python
+  name: python3
+---
+```{code-cell} ipython3
+from relu_lib import sparsity
+sparsity.at_init_explorable()
+```
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lab")
+    (root / "live.md").write_text(NOTEBOOK)
+    subprocess.run([sys.executable, "-m", "jupytext", "--to", "ipynb", "-q", str(root / "live.md")], check=True)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
+         "--allow-root", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("JupyterLab did not start")
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_slider_in_jupyterlab_redraws_the_figure(browser, lab):
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        page.goto(f"{lab}/lab/tree/live.ipynb")
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Toolbar",
+                               timeout=60_000)
+        page.locator(".jp-Notebook .jp-Cell").first.click()
+        page.keyboard.press("Shift+Enter")
+        image = page.locator(".jp-OutputArea img").first
+        image.wait_for(timeout=120_000)
+        before = image.get_attribute("src")
+        handle = page.locator(".widget-slider .noUi-handle").first
+        handle.focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "before => { const i = document.querySelector('.jp-OutputArea img');"
+            " return i && i.getAttribute('src') !== before; }",
+            arg=before, timeout=30_000,
+        )
+        assert page.locator(".widget-slider .widget-readout").first.inner_text() == "15"
+    finally:
+        page.close()
