@@ -97,3 +97,10 @@ def test_math_is_typeset_from_the_site_itself(page, site):
     assert page.outside_requests == []
     scripts = page.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
     assert sum("tex-chtml.js" in s for s in scripts) == 1, "MathJax is loaded exactly once"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.stem)
+def test_pages_show_no_warnings_tracebacks_or_machine_paths(chapter):
+    html = (HTML / "book" / f"{chapter.stem}.html").read_text()
+    for bad in ("Warning:", "Traceback", "/tmp/", "ipykernel_", "could not be drawn"):
+        assert bad not in html, f"{chapter.stem}: page shows {bad!r}"
