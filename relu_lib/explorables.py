@@ -13,9 +13,11 @@ from relu_lib.explore import Explorable
 
 def book_explorables() -> dict[str, Callable[[], Explorable]]:
     """Name -> factory, for every explorable of every chapter."""
-    from relu_lib import sparsity
+    from relu_lib import dying, sparsity
 
     return {
         "sparsity.at_init": sparsity.at_init_explorable,
         "sparsity.training": sparsity.training_explorable,
+        "dying.training": dying.training_explorable,
+        "dying.born_dead": dying.born_dead_explorable,
     }

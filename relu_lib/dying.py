@@ -1,0 +1,528 @@
+"""Dying ReLU: units that are zero on every input, how to track them, and the born-dead law.
+
+* :class:`DeadTracker`: a ``callback`` for :func:`relu_lib.nets.train` or
+  :func:`relu_lib.torch_nets.train` that records, after every epoch, which hidden units are dead
+  on a fixed data set; :meth:`DeadTracker.rasters` gives one ``(records, units)`` boolean image
+  per layer.
+* :func:`training_run`: a small ReLU MLP trained on digits with the settings that kill units
+  (learning rate, bias, initialiser, optimiser, activation), tracked epoch by epoch.
+* :func:`born_dead_probability` and :func:`born_dead_simulation`: the chance that a width-``N``,
+  depth-``L`` ReLU net with zero bias and symmetric weights outputs a constant at a given input,
+  in theory and by Monte Carlo.
+* :func:`revival_run`: a dead second-layer unit can come back, a dead first-layer unit cannot.
+
+Examples
+--------
+>>> round(float(born_dead_probability(width=2, depth=10)), 3)
+0.944
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from relu_lib.data import moons, spirals
+from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
+from relu_lib.init import initialise
+from relu_lib.metrics import dead_units, per_layer, sparsity
+from relu_lib.nets import MLP, SGD, Adam, softmax_cross_entropy, train
+from relu_lib.reference import relu
+
+__all__ = [
+    "DeadTracker",
+    "training_run",
+    "plot_training",
+    "training_explorable",
+    "remedies",
+    "born_dead_probability",
+    "born_dead_simulation",
+    "binomial_z",
+    "plot_born_dead",
+    "born_dead_explorable",
+    "revival_run",
+    "plot_revival",
+    "EPOCHS",
+]
+
+
+# --------------------------------------------------------------------------- tracking
+
+
+class DeadTracker:
+    """Record which hidden units are dead on ``X`` each time it is called: a training callback.
+
+    A unit counts as dead on ``X`` when its output is ``<= 0`` on every row of ``X``. For ReLU this
+    is exactly :func:`relu_lib.metrics.dead_units` (zero on every input). Leaky ReLU keeps the sign
+    of its input, so the same test marks the units that are in their leaky regime on every input:
+    silent in the same way, but still receiving a gradient (``negative_slope`` times smaller).
+
+    Works with a :class:`relu_lib.nets.MLP` (``train(..., callback=tracker)``) and with a torch
+    model from :func:`relu_lib.torch_nets.mlp` (recorded with
+    :class:`relu_lib.torch_nets.ActivationRecorder`; torch is imported only then). Call it once
+    before training (``tracker(0, net)``) to record the starting state too.
+
+    Attributes
+    ----------
+    dead : list of list of ndarray
+        ``dead[k][l]``: boolean mask of the dead units of hidden layer ``l`` at the ``k``-th call.
+    peaks : list of list of ndarray
+        NumPy nets only (empty for torch): the largest pre-activation of each unit over ``X``; a
+        unit is dead when its peak is ``<= 0``, and the peak says by how much.
+    zeros : list of ndarray
+        Per call, each layer's fraction of outputs that are ``<= 0`` on their own input.
+
+    Examples
+    --------
+    >>> X, y = moons(100)
+    >>> net = MLP([2, 8, 8, 2], bias=-0.5)
+    >>> tracker = DeadTracker(X)
+    >>> _ = tracker(0, net)
+    >>> history = train(net, X, y, "cross_entropy", SGD(lr=0.1), epochs=3, callback=tracker)
+    >>> [r.shape for r in tracker.rasters()]
+    [(4, 8), (4, 8)]
+    """
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = np.asarray(X)
+        self.dead: list[list[np.ndarray]] = []
+        self.peaks: list[list[np.ndarray]] = []
+        self.zeros: list[np.ndarray] = []
+
+    def _activations(self, net: Any) -> list[np.ndarray]:
+        if isinstance(net, MLP):
+            with np.errstate(all="ignore"):
+                _, trace = net.forward(self.X, record=True)
+            self.peaks.append([z.max(axis=0) for z in trace.pre_activations[:-1]])
+            return trace.activations
+        import torch
+
+        from relu_lib.torch_nets import ActivationRecorder
+
+        dtype = next(net.parameters()).dtype
+        with torch.no_grad(), ActivationRecorder(net) as rec:
+            net(torch.tensor(np.array(self.X), dtype=dtype))
+        return rec.last
+
+    def __call__(self, epoch: int, net: Any) -> list[float]:
+        """Record ``net``'s dead units on ``X``; return each layer's dead fraction."""
+        silent = [np.maximum(a, 0) for a in self._activations(net)]
+        self.dead.append(per_layer(dead_units, silent))
+        self.zeros.append(np.array(per_layer(sparsity, silent), dtype=np.float64))
+        return [float(d.mean()) for d in self.dead[-1]]
+
+    def rasters(self) -> list[np.ndarray]:
+        """One boolean array per hidden layer, ``(calls, units)``: True where the unit was dead."""
+        if not self.dead:
+            raise RuntimeError("nothing recorded yet: call the tracker (or train with it) first")
+        return [np.array([d[l] for d in self.dead]) for l in range(len(self.dead[0]))]
+
+    def fractions(self) -> np.ndarray:
+        """Dead fraction of every layer at every call, shape ``(calls, layers)``."""
+        return np.array([[d.mean() for d in call] for call in self.dead])
+
+
+# --------------------------------------------------------------------------- training on spirals
+
+EPOCHS = 40
+LEARNING_RATES = ("0.01", "0.1", "0.3", "1", "3")
+BIASES = ("-1", "-0.5", "0", "0.1", "0.5")
+INITS = ("he_normal", "xavier_normal", "lecun_normal", "torch_default")
+
+
+@lru_cache(maxsize=4)
+def _spiral_task(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    X, y = spirals(n, n_classes=2, noise=0.05, seed=seed)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    X.setflags(write=False)
+    y.setflags(write=False)
+    return X, y
+
+
+def spiral_task(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The chapter's task: two interleaved spirals (:func:`relu_lib.data.spirals`), standardised.
+
+    Returns fresh copies of ``X`` of shape ``(n, 2)`` and labels ``y`` (made once, then cached).
+
+    Examples
+    --------
+    >>> X, y = spiral_task()
+    >>> X.shape, np.bincount(y).tolist()
+    ((400, 2), [200, 200])
+    """
+    X, y = _spiral_task(n, seed)
+    return X.copy(), y.copy()
+
+
+@lru_cache(maxsize=128)
+def training_run(
+    lr: float = 1.0,
+    optimiser: str = "sgd",
+    init: str = "torch_default",
+    bias: float = 0.0,
+    activation: str = "relu",
+    epochs: int = EPOCHS,
+    width: int = 16,
+    depth: int = 3,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Train a ``2 -> width x depth -> 2`` MLP on :func:`spiral_task`; track its dead units.
+
+    Minibatches of 32; ``seed`` sets the weights and the batches (the data stay the same).
+    Cached: the same arguments return the same (read-only) result without retraining.
+
+    Returns
+    -------
+    dict with, indexed by epoch ``0..epochs`` (0 = before training; fewer if training diverged):
+    ``loss`` (training cross-entropy), ``accuracy`` (training set), ``dead`` (``(epochs+1, depth)``,
+    dead fraction per layer, see :class:`DeadTracker`), ``zeros`` (same shape: fraction of outputs
+    ``<= 0`` on their own input), ``rasters`` (per layer, ``(epochs+1, width)`` booleans), and
+    ``diverged``.
+    """
+    X, y = _spiral_task(400, 0)
+    net = MLP([2] + [width] * depth + [2], activation=activation, init=init, bias=bias, seed=seed)
+    opt = Adam(lr=lr) if optimiser == "adam" else SGD(lr=lr)
+    tracker = DeadTracker(X)
+
+    def measure(epoch: int, net: MLP) -> tuple[float, float]:
+        tracker(epoch, net)
+        with np.errstate(all="ignore"):
+            out = net.forward(X)
+        return softmax_cross_entropy(out, y)[0], float(np.mean(np.argmax(out, axis=1) == y))
+
+    first = measure(0, net)
+    history = train(net, X, y, "cross_entropy", opt, epochs=epochs, batch_size=32, seed=seed,
+                    callback=measure)
+    rows = np.array([first, *history.metrics])
+    result = {
+        "loss": rows[:, 0],
+        "accuracy": rows[:, 1],
+        "dead": tracker.fractions(),
+        "zeros": np.array(tracker.zeros),
+        "rasters": tuple(tracker.rasters()),
+        "diverged": history.diverged,
+    }
+    for v in (result["loss"], result["accuracy"], result["dead"], result["zeros"], *result["rasters"]):
+        v.setflags(write=False)
+    return result
+
+
+def _training_compute(lr: str, optimiser: str, init: str, bias: str, activation: str) -> dict[str, Any]:
+    run = training_run(float(lr), optimiser, init, float(bias), activation)
+    return {**run, "lr": lr, "optimiser": optimiser, "activation": activation}
+
+
+def plot_training(r: dict[str, Any], fig) -> None:
+    """Loss, dead fraction per layer, and a raster of which unit was dead in which epoch."""
+    from relu_lib.plotting import COLORS
+
+    if not np.all(np.isfinite(r["loss"])):
+        draw_message(fig, "Training diverged at once: the loss was not finite.")
+        return
+    ax1, ax2, ax3 = panels(fig, 3, widths=[1, 1, 1.1])
+    fig.subplots_adjust(left=0.08, wspace=0.42)
+    epochs = np.arange(len(r["loss"]))
+    colour = COLORS.get(r["activation"], COLORS["relu"])
+    ax1.plot(epochs, r["loss"], color=colour)
+    ax1.set(xlabel="epoch", ylabel="training loss", xlim=(0, EPOCHS),
+            ylim=(0, min(max(r["loss"].max(), 0.8) * 1.05, 5)),
+            title=f"final accuracy {r['accuracy'][-1]:.0%}")
+    styles = ("-", "--", ":")
+    for l in range(r["dead"].shape[1]):
+        ax2.plot(epochs, r["dead"][:, l], styles[l % 3], color=colour, label=f"layer {l + 1}")
+    word = "dead" if r["activation"] == "relu" else "silent"  # leaky units still get a gradient
+    ax2.set(xlabel="epoch", ylabel=f"fraction {word}", ylim=(-0.03, 1.03), xlim=(0, EPOCHS),
+            title=f"{word} at the end: {r['dead'][-1].mean():.0%}")
+    ax2.legend(fontsize=8, loc="upper left")
+    image = np.concatenate(r["rasters"], axis=1).T
+    ax3.imshow(image, aspect="auto", interpolation="nearest", cmap="Greys", vmin=0, vmax=1,
+               extent=(-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5))
+    width = r["rasters"][0].shape[1]
+    for l in range(1, len(r["rasters"])):
+        ax3.axhline(l * width - 0.5, color=COLORS["highlight"], lw=1)
+    ax3.set(xlabel="epoch", ylabel="unit (layer 1 on top)", title=f"{word} units (black)")
+    ax3.set_yticks([width * (l + 0.5) - 0.5 for l in range(len(r["rasters"]))],
+                   [f"L{l + 1}" for l in range(len(r["rasters"]))])
+    ax3.grid(False)
+    if r["diverged"]:
+        ax1.text(0.5, 0.5, "diverged", transform=ax1.transAxes, ha="center",
+                 color=COLORS["highlight"], fontsize=11)
+
+
+def training_explorable() -> Explorable:
+    """Dying during training on spirals: learning rate, optimiser, initialiser, bias, activation."""
+    return Explorable(
+        "Units dying during training",
+        controls=[
+            Choice("lr", "learning rate", LEARNING_RATES, default="1"),
+            Choice("optimiser", "optimiser", ("sgd", "adam"), default="sgd"),
+            Choice("init", "initialiser", INITS, default="torch_default"),
+            Choice("bias", "initial bias", BIASES, default="0"),
+            Choice("activation", "activation", ("relu", "leaky_relu"), default="relu"),
+        ],
+        compute=_training_compute,
+        plot=plot_training,
+        interact=[("lr", "optimiser")],
+        caption="A unit that turns black in the raster and stays black has died: no input of the "
+        "training set makes it positive. Large steps kill units; Adam's steps are large at a smaller "
+        "learning rate than SGD's.",
+    )
+
+
+REMEDIES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("baseline: SGD, lr 1, PyTorch init", {}),
+    ("lower learning rate (0.1)", {"lr": 0.1}),
+    ("He initialisation", {"init": "he_normal"}),
+    ("small positive bias (0.1)", {"bias": 0.1}),
+    ("Leaky ReLU (slope 0.01)", {"activation": "leaky_relu"}),
+    ("Adam at the same lr (1)", {"optimiser": "adam"}),
+    ("Adam at lr 0.01", {"optimiser": "adam", "lr": 0.01}),
+)
+
+
+def remedies(seeds: tuple[int, ...] = (0, 1, 2, 3, 4), **baseline: Any) -> list[dict[str, Any]]:
+    """Each remedy of :data:`REMEDIES` applied alone to a baseline :func:`training_run`.
+
+    ``baseline`` overrides the baseline's arguments (default: SGD, lr 1, PyTorch's default
+    weights (``"torch_default"``), bias 0, ReLU).
+    Every row is averaged over ``seeds`` (weights and minibatches; same data).
+
+    Returns
+    -------
+    list of dicts with ``name``, ``dead`` (mean over seeds of the final dead fraction, all hidden
+    layers together), ``worst`` (largest over seeds), ``accuracy`` (mean final training accuracy)
+    and ``diverged`` (how many seeds diverged).
+    """
+    base = {"lr": 1.0, "optimiser": "sgd", "init": "torch_default", "bias": 0.0, "activation": "relu",
+            **baseline}
+    rows = []
+    for name, change in REMEDIES:
+        runs = [training_run(**{**base, **change}, seed=s) for s in seeds]
+        dead = [r["dead"][-1].mean() for r in runs]
+        rows.append({
+            "name": name,
+            "dead": float(np.mean(dead)),
+            "worst": float(np.max(dead)),
+            "accuracy": float(np.mean([r["accuracy"][-1] for r in runs])),
+            "diverged": sum(r["diverged"] for r in runs),
+        })
+    return rows
+
+
+# --------------------------------------------------------------------------- born dead
+
+def born_dead_probability(width: Any, depth: Any) -> np.ndarray:
+    """Chance that a zero-bias ReLU net of ``depth`` hidden layers of ``width`` units, with
+    independent weights symmetric about 0, outputs zeros in its last hidden layer at a given input.
+
+    ``1 - (1 - 2**-width)**depth``: each layer, given a non-zero input, is entirely zero with
+    chance ``2**-width``, independently of the layers before it, and a zero layer stays zero.
+
+    Examples
+    --------
+    >>> born_dead_probability([1, 2, 8], 3).round(3)
+    array([0.875, 0.578, 0.012])
+    """
+    width = np.asarray(width, dtype=np.float64)
+    depth = np.asarray(depth, dtype=np.float64)
+    return 1.0 - (1.0 - 0.5**width) ** depth
+
+
+@lru_cache(maxsize=64)
+def born_dead_simulation(
+    width: int,
+    max_depth: int = 50,
+    trials: int = 2000,
+    init: str = "he_normal",
+    n_inputs: int = 1,
+    seed: int = 0,
+) -> np.ndarray:
+    """Monte Carlo twin of :func:`born_dead_probability`: build ``trials`` random nets and look.
+
+    Each trial is one net of ``max_depth`` hidden ReLU layers of ``width`` units, zero bias, weights
+    from ``init`` (:func:`relu_lib.init.initialise`), fed its own ``n_inputs`` standard Gaussian
+    inputs of dimension ``width``. All trials run at once as a batch of matrix products.
+
+    With zero bias only the signs of the weights' combinations matter, not their scale, so any
+    symmetric initialiser gives the same law (``"torch_default"`` draws uniform weights).
+
+    Returns
+    -------
+    ndarray of shape ``(max_depth,)``, read-only: entry ``L - 1`` is the fraction of trials whose
+    layer ``L`` is zero on every one of the inputs (for ``n_inputs=1``: dead at the input).
+
+    Examples
+    --------
+    >>> born_dead_simulation(1, max_depth=3, trials=4000).round(2)
+    array([0.5 , 0.74, 0.87])
+    """
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((trials, n_inputs, width))
+    dead = np.zeros((max_depth, trials), dtype=bool)
+    alive = np.arange(trials)
+    for l in range(max_depth):
+        # ``trials`` independent (width, width) weight matrices, each drawn as ``init`` draws one
+        W = initialise(init, width, width * len(alive), rng).reshape(width, len(alive), width)
+        h = relu(np.einsum("tnw,wtv->tnv", h, W))
+        silent = np.all(h == 0, axis=(1, 2))
+        dead[l:, alive[silent]] = True
+        alive, h = alive[~silent], h[~silent]  # a zero layer stays zero: stop simulating it
+    result = dead.mean(axis=1)
+    result.setflags(write=False)
+    return result
+
+
+def binomial_z(measured: Any, p: Any, trials: int) -> np.ndarray:
+    """How many binomial standard errors ``measured`` fractions lie from probabilities ``p``.
+
+    ``(measured - p) / sqrt(p (1 - p) / trials)``; 0 where ``p`` is 0 or 1 and matched exactly,
+    infinite where it is not.
+
+    Examples
+    --------
+    >>> binomial_z(0.53, 0.5, 2500)
+    array(3.)
+    """
+    measured, p = np.asarray(measured, float), np.asarray(p, float)
+    se = np.sqrt(p * (1 - p) / trials)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (measured - p) / se
+    return np.where(se > 0, z, np.where(measured == p, 0.0, np.inf))
+
+
+MAX_WIDTH, MAX_DEPTH, TRIALS = 16, 50, 2000
+
+
+def _born_dead_compute(width: int, depth: int) -> dict[str, Any]:
+    return {
+        "width": width,
+        "depth": depth,
+        "simulated": born_dead_simulation(width, MAX_DEPTH, TRIALS),
+        "trials": TRIALS,
+    }
+
+
+def plot_born_dead(r: dict[str, Any], fig) -> None:
+    """Left: chance of being dead at an input against depth, theory and simulation, for one width.
+    Right: the law over widths and depths, with the chosen net marked."""
+    from relu_lib.plotting import COLORS
+
+    ax1, ax2 = panels(fig, 2, widths=[1.15, 1])
+    fig.subplots_adjust(right=0.9, wspace=0.32)
+    N, L = r["width"], r["depth"]
+    depths = np.arange(1, MAX_DEPTH + 1)
+    p = born_dead_probability(N, depths)
+    band = 3 * np.sqrt(p * (1 - p) / r["trials"])
+    ax1.fill_between(depths, p - band, p + band, color="#000000", alpha=0.12, lw=0, label="±3 s.e.")
+    ax1.plot(depths, p, "--", color=COLORS["theory"], lw=1.5, label="$1-(1-2^{-N})^L$")
+    ax1.plot(depths, r["simulated"], "o", color=COLORS["relu"], ms=3, label="simulated")
+    ax1.plot([L], [born_dead_probability(N, L)], "o", mfc="none", mec=COLORS["highlight"], ms=11, mew=2, clip_on=False)
+    ax1.set(xlabel="depth L (hidden layers)", ylabel="P(dead at an input)", ylim=(-0.03, 1.03),
+            xlim=(0, MAX_DEPTH + 1),
+            title=f"N = {N}, L = {L}: {born_dead_probability(N, L):.1%} dead")
+    ax1.legend(fontsize=8, loc="center right")
+    widths = np.arange(1, MAX_WIDTH + 1)
+    grid = born_dead_probability(widths[:, None], depths[None, :])
+    im = ax2.imshow(grid, origin="lower", aspect="auto", cmap="Blues", vmin=0, vmax=1,
+                    extent=(0.5, MAX_DEPTH + 0.5, 0.5, MAX_WIDTH + 0.5))
+    ax2.contour(depths, widths, grid, levels=[0.5], colors=[COLORS["highlight"]], linewidths=1.2)
+    ax2.plot([L], [N], "o", mfc="none", mec=COLORS["highlight"], ms=11, mew=2, clip_on=False)
+    ax2.set(xlabel="depth L", ylabel="width N", title="theory (line: 50%)")
+    ax2.grid(False)
+    cax = fig.add_axes([0.92, 0.16, 0.015, 0.73])
+    fig.colorbar(im, cax=cax)
+
+
+def born_dead_explorable() -> Explorable:
+    """Born dead: width and depth of a zero-bias ReLU net against the chance it is dead at an input."""
+    return Explorable(
+        "Born dead: width against depth",
+        controls=[
+            Slider("width", "width N", 1, MAX_WIDTH, 1, default=3, integer=True,
+                   twin_values=(1, 2, 3, 4, 6, 8, 12, 16)),
+            Slider("depth", "depth L", 1, MAX_DEPTH, 1, default=10, integer=True,
+                   twin_values=(1, 2, 5, 10, 20, 30, 50)),
+        ],
+        compute=_born_dead_compute,
+        plot=plot_born_dead,
+        caption=f"Dots: {TRIALS} simulated nets per width, each with its own random input; dashed: "
+        "the law. Narrow nets die within a few layers; from about ten units on, depth 50 is safe.",
+    )
+
+
+# --------------------------------------------------------------------------- revival
+
+@lru_cache(maxsize=8)
+def revival_run(
+    kill_first: int = 2,
+    kill_second: int = 6,
+    margin_first: float = 0.5,
+    margin_second: float = 0.05,
+    lr: float = 0.01,
+    epochs: int = EPOCHS,
+    width: int = 16,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Kill units on purpose, train with Adam, and watch which come back.
+
+    A ``2 -> width -> width -> width -> 2`` MLP for :func:`spiral_task`. Before training, the bias
+    of the first ``kill_first`` units of layer 1 is set so that their largest pre-activation over
+    the training set is ``-margin_first``, and likewise for ``kill_second`` units of layer 2
+    with ``-margin_second``: all of them are dead on the data. Then the net trains.
+
+    Returns
+    -------
+    dict with ``peaks_first`` ``(epochs+1, kill_first)`` and ``peaks_second`` ``(epochs+1,
+    kill_second)`` (largest pre-activation over the data: dead while ``<= 0``),
+    ``unchanged_first`` (bool: the killed layer-1 units' incoming weights and biases are
+    bit-for-bit what they were before training), ``max_change_first`` (largest absolute change of
+    those parameters) and ``max_change_second`` (the same for the killed layer-2 units).
+    """
+    X, y = _spiral_task(400, 0)
+    net = MLP([2, width, width, width, 2], seed=seed)
+    _, trace = net.forward(X, record=True)
+    first, second = slice(0, kill_first), slice(0, kill_second)
+    net.b[0][first] -= trace.pre_activations[0][:, first].max(axis=0) + margin_first
+    _, trace = net.forward(X, record=True)
+    net.b[1][second] -= trace.pre_activations[1][:, second].max(axis=0) + margin_second
+    before = [net.W[0][:, first].copy(), net.b[0][first].copy(),
+              net.W[1][:, second].copy(), net.b[1][second].copy()]
+    tracker = DeadTracker(X)
+    tracker(0, net)
+    train(net, X, y, "cross_entropy", Adam(lr=lr), epochs=epochs, batch_size=32, seed=seed,
+          callback=tracker)
+    after = [net.W[0][:, first], net.b[0][first], net.W[1][:, second], net.b[1][second]]
+    change = [np.max(np.abs(a - b)) for a, b in zip(after, before)]
+    return {
+        "peaks_first": np.array([p[0][first] for p in tracker.peaks]),
+        "peaks_second": np.array([p[1][second] for p in tracker.peaks]),
+        "unchanged_first": bool(np.array_equal(after[0], before[0]) and np.array_equal(after[1], before[1])),
+        "max_change_first": float(max(change[:2])),
+        "max_change_second": float(max(change[2:])),
+    }
+
+
+def plot_revival(r: dict[str, Any], fig) -> None:
+    """Largest pre-activation over the data of each killed unit, epoch by epoch, per layer.
+
+    ``fig`` should have no layout engine (``plt.figure(layout="none")``): the margins are fixed.
+    """
+    from relu_lib.plotting import COLORS
+
+    ax1, ax2 = panels(fig, 2)
+    fig.subplots_adjust(left=0.13)
+    for ax, key, layer in ((ax1, "peaks_first", 1), (ax2, "peaks_second", 2)):
+        peaks = r[key]
+        epochs = np.arange(len(peaks))
+        low, high = min(peaks.min(), 0.0), max(peaks.max(), 0.0)
+        pad = 0.1 * (high - low) + 0.05
+        ax.axhspan(low - pad, 0, color="#000000", alpha=0.06)
+        ax.axhline(0, color=COLORS["theory"], lw=1)
+        ax.plot(epochs, peaks, color=COLORS["relu"], lw=1.5)
+        alive = int(np.sum(peaks[-1] > 0))
+        ax.set(xlabel="epoch", ylim=(low - pad, high + pad),
+               title=f"layer {layer}: {alive} of {peaks.shape[1]} came back")
+    ax1.set_ylabel("largest pre-activation\nover the data (shaded: dead)")
+
