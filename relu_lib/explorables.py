@@ -13,11 +13,12 @@ from relu_lib.explore import Explorable
 
 def book_explorables() -> dict[str, Callable[[], Explorable]]:
     """Name -> factory, for every explorable of every chapter."""
-    from relu_lib import dying, sparsity
+    from relu_lib import dying, gradflow, sparsity
 
     return {
         "sparsity.at_init": sparsity.at_init_explorable,
         "sparsity.training": sparsity.training_explorable,
+        "gradflow.propagation": gradflow.propagation_explorable,
         "dying.training": dying.training_explorable,
         "dying.born_dead": dying.born_dead_explorable,
     }

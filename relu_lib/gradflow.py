@@ -1,0 +1,386 @@
+"""Gradient flow and initialisation: how the scale of the signal and of the gradient changes with depth.
+
+Computations, plots and the explorable of the gradient-flow chapter:
+
+* :func:`layer_factor` and :func:`he_variance`: the variance recursion of He et al. (2015) for
+  ReLU (and leaky ReLU), ``Var[y_L] = Var[y_1] · prod_{l=2..L} ½ n_l Var[w_l]``.
+* :func:`signal_propagation`: a deep MLP at initialisation, fed Gaussian inputs, one forward and
+  one backward pass; per-layer std of the pre-activations and of their gradients, with the theory.
+* :func:`vanishing`: derivatives of sigmoid, tanh and ReLU and the gradient through deep stacks
+  of each.
+* :func:`deep_training_run`: the 30-layer ReLU net of He et al. on digits, trained with SGD from
+  each initialiser, with its update-to-data ratios (:class:`relu_lib.diagnostics.UpdateRatio`).
+
+Every hidden layer here is square (``width -> width``) and every bias is zero, the setting of the
+recursion. Inputs are standard normal, so ``E[x²] = 1``.
+
+Examples
+--------
+>>> r = signal_propagation(depth=5, width=64)
+>>> r["forward_theory"].round(1).tolist()  # He: the same std in every layer
+[1.4, 1.4, 1.4, 1.4, 1.4]
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Sequence
+
+import numpy as np
+
+from relu_lib import classic
+from relu_lib.data import digits
+from relu_lib.diagnostics import UpdateRatio, plot_update_ratios
+from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
+from relu_lib.init import weight_variance
+from relu_lib.nets import MLP, SGD, Adam, train
+from relu_lib.reference import relu_grad
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITS",
+    "INIT_COLORS",
+    "NEGATIVE_SLOPE",
+    "layer_factor",
+    "he_variance",
+    "signal_propagation",
+    "compare_inits",
+    "seed_spread",
+    "plot_propagation",
+    "plot_compare_inits",
+    "propagation_explorable",
+    "vanishing",
+    "plot_vanishing",
+    "deep_training_run",
+    "plot_deep_training",
+]
+
+ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
+INITS = ("he_normal", "xavier_normal", "lecun_normal", "torch_default")
+INIT_COLORS = {"he_normal": "#009E73", "xavier_normal": "#E69F00", "lecun_normal": "#CC79A7",
+               "torch_default": "#D55E00"}
+NEGATIVE_SLOPE = 0.01
+"""Slope of leaky ReLU on the negative side, torch's default."""
+
+
+def layer_factor(activation: str, init: str, width: int, gain: float = 1.0) -> float | None:
+    """What one square layer multiplies the variance by, ``c · n · Var[w]``, or None without a law.
+
+    ``c = E[f(y)²] / Var[y] = E[f'(y)²]`` for a zero-mean symmetric ``y``: ½ for ReLU (half the
+    inputs pass unchanged), ``(1 + a²)/2`` for leaky ReLU with slope ``a``. Sigmoid, tanh and GELU
+    have no such scale-free constant, so they get None.
+
+    Examples
+    --------
+    >>> layer_factor("relu", "he_normal", 100), layer_factor("relu", "xavier_normal", 100)
+    (1.0, 0.5)
+    >>> round(layer_factor("relu", "torch_default", 100), 4)
+    0.1667
+    """
+    c = {"relu": 0.5, "leaky_relu": 0.5 * (1.0 + NEGATIVE_SLOPE**2)}.get(activation)
+    if c is None:
+        return None
+    return c * width * weight_variance(init, width, width, gain=gain)
+
+
+def he_variance(fan_in: Sequence[int], weight_var: Sequence[float], input_moment: float = 1.0,
+                c: float = 0.5) -> np.ndarray:
+    """``Var[y_l]`` for ``l = 1..L`` by the recursion of He et al.: ``Var[y_1] = n_1 Var[w_1] E[x²]``,
+    then ``Var[y_l] = c · n_l Var[w_l] · Var[y_{l-1}]`` (``c = ½`` for ReLU).
+
+    ``fan_in[l]`` is ``n_l``, the number of inputs of layer ``l``; biases are zero.
+
+    Examples
+    --------
+    >>> he_variance([10, 10, 10], [0.1, 0.1, 0.1]).tolist()  # Xavier-like: halves every layer
+    [1.0, 0.5, 0.25]
+    """
+    n, v = np.asarray(fan_in, dtype=np.float64), np.asarray(weight_var, dtype=np.float64)
+    factors = np.concatenate([[n[0] * v[0] * input_moment], c * n[1:] * v[1:]])
+    return np.cumprod(factors)
+
+
+@lru_cache(maxsize=256)
+def signal_propagation(
+    depth: int = 30,
+    width: int = 128,
+    activation: str = "relu",
+    init: str = "he_normal",
+    gain: float = 1.0,
+    n_samples: int = 64,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Forward and backward scale, layer by layer, of a freshly initialised deep MLP.
+
+    The net has ``depth`` hidden layers of ``width`` units and a linear output of ``width`` units,
+    zero biases, weights from ``init`` times ``gain``. Forward: ``n_samples`` standard normal inputs.
+    Backward: a standard normal gradient at the output (a random linear loss). Cached.
+
+    Returns
+    -------
+    dict with ``forward_std`` (std of the pre-activations ``y_l`` of hidden layer ``l = 1..depth``),
+    ``backward_std`` (std of ``dL/dy_l``), ``forward_theory`` and ``backward_theory`` (the
+    recursion's prediction, or None where :func:`layer_factor` has no law), ``factor`` and the
+    arguments. All arrays are read-only.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_samples, width))
+    kwargs = {"negative_slope": NEGATIVE_SLOPE} if activation == "leaky_relu" else {}
+    net = MLP([width] * (depth + 2), activation=activation, init=init, gain=gain, seed=seed, **kwargs)
+    with np.errstate(all="ignore"):
+        out, trace = net.forward(X, record=True)
+        grads = net.backward(rng.standard_normal(out.shape))
+        forward = np.array([np.std(y) for y in trace.pre_activations[:depth]])
+        backward = np.array([np.std(g) for g in grads.pre_activations[:depth]])
+    factor = layer_factor(activation, init, width, gain)
+    fwd_theory = bwd_theory = None
+    if factor is not None:
+        first = width * weight_variance(init, width, width, gain=gain)  # E[x²] = 1, not rectified
+        fwd_theory = np.sqrt(first * factor ** np.arange(depth))
+        # dL/dy_l passes through layers l+1..depth+1 (the output layer included) on its way down
+        bwd_theory = np.sqrt(factor ** np.arange(depth, 0, -1, dtype=np.float64))
+    result = {
+        "forward_std": forward, "backward_std": backward,
+        "forward_theory": fwd_theory, "backward_theory": bwd_theory, "factor": factor,
+        "depth": depth, "width": width, "activation": activation, "init": init, "gain": gain,
+    }
+    for v in result.values():
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
+    return result
+
+
+def seed_spread(depth: int = 30, width: int = 128, init: str = "he_normal", n_seeds: int = 20,
+                activation: str = "relu") -> np.ndarray:
+    """Std of the last hidden layer's pre-activations for ``n_seeds`` independently drawn nets.
+
+    The recursion predicts the average over nets; this shows how far single nets stray from it,
+    which grows with depth and shrinks with width. A 0 means the net is dead at these inputs.
+
+    Examples
+    --------
+    >>> seed_spread(depth=3, width=64, n_seeds=2).shape
+    (2,)
+    """
+    return np.array([signal_propagation(depth, width, activation, init, 1.0, seed=s)["forward_std"][-1]
+                     for s in range(n_seeds)])
+
+
+def compare_inits(depth: int = 30, width: int = 128, activation: str = "relu",
+                  inits: Sequence[str] = INITS) -> dict[str, dict[str, Any]]:
+    """:func:`signal_propagation` for each initialiser, by name."""
+    return {init: signal_propagation(depth, width, activation, init) for init in inits}
+
+
+def _log_line(ax, layers, values, **kwargs) -> None:
+    """Plot ``values`` on a log axis, leaving out exact zeros (a log scale has no place for them)."""
+    v = np.where(np.asarray(values) > 0, values, np.nan)
+    ax.plot(layers, v, **kwargs)
+
+
+def _log_axis(ax, *arrays) -> None:
+    """Log y axis spanning the positive values of ``arrays`` and at least two decades, major ticks only."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    v = np.concatenate([np.ravel(a) for a in arrays if a is not None])
+    v = v[np.isfinite(v) & (v > 0)]
+    lo, hi = (v.min() / 2, v.max() * 2) if v.size else (0.1, 10.0)
+    if hi / lo < 100:
+        mid = np.sqrt(lo * hi)
+        lo, hi = mid / 10, mid * 10
+    ax.set_yscale("log")
+    ax.set_ylim(lo, hi)
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _finite(r: dict[str, Any]) -> bool:
+    return bool(np.all(np.isfinite(r["forward_std"])) and np.all(np.isfinite(r["backward_std"])))
+
+
+def plot_propagation(r: dict[str, Any], fig) -> None:
+    """Left: std of the pre-activations per layer. Right: std of their gradients. Log scale,
+    the recursion dashed where it applies."""
+    from matplotlib.ticker import MaxNLocator
+
+    from relu_lib.plotting import COLORS, color
+
+    if not _finite(r):
+        draw_message(fig, "The signal overflowed (values are not finite): it exploded with depth.")
+        return
+    ax1, ax2 = panels(fig, 2)
+    fig.subplots_adjust(left=0.12, wspace=0.38)
+    layers = np.arange(1, r["depth"] + 1)
+    c = color(r["activation"])
+    for ax, key, title in ((ax1, "forward", "Forward: activation scale"),
+                           (ax2, "backward", "Backward: gradient scale")):
+        _log_line(ax, layers, r[f"{key}_std"], color=c, marker="o", ms=3, lw=1.5, label="measured")
+        if r["forward_theory"] is not None:
+            ax.plot(layers, r[f"{key}_theory"], color=COLORS["theory"], ls="--", lw=1,
+                    label="He et al. recursion")
+        _log_axis(ax, r[f"{key}_std"], r[f"{key}_theory"])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set(xlabel="hidden layer", title=title)
+        zero = int(np.sum(r[f"{key}_std"] == 0))
+        if zero:
+            ax.text(0.03, 0.04, f"{zero} of {r['depth']} layers exactly zero (dead net)",
+                    transform=ax.transAxes, fontsize=8, color=COLORS["highlight"])
+    ax1.set_ylabel("std of $y_l$")
+    ax2.set_ylabel(r"std of $\partial L/\partial y_l$")
+    if r["factor"] is None:
+        note = "no scale-free law for this activation"
+    else:
+        note = f"theory: ×{r['factor']:.3g} variance per layer"
+    ax1.legend(fontsize=8, loc="best", title=note, title_fontsize=8)
+
+
+def plot_compare_inits(runs: dict[str, dict[str, Any]], fig) -> None:
+    """:func:`compare_inits` results: measured (solid) and theory (dashed) per initialiser."""
+    ax1, ax2 = panels(fig, 2)
+    fig.subplots_adjust(left=0.12, wspace=0.38)
+    for init, r in runs.items():
+        layers = np.arange(1, r["depth"] + 1)
+        c = INIT_COLORS.get(init, "#999999")
+        for ax, key in ((ax1, "forward"), (ax2, "backward")):
+            # Xavier and LeCun coincide for square layers: draw Xavier wide, underneath
+            wide = init == "xavier_normal"
+            _log_line(ax, layers, r[f"{key}_std"], color=c, lw=5 if wide else 2, label=init,
+                      zorder=1 if wide else 2)
+            if r[f"{key}_theory"] is not None:
+                ax.plot(layers, r[f"{key}_theory"], color="#000000", ls="--", lw=0.8)
+    for ax, key in ((ax1, "forward"), (ax2, "backward")):
+        _log_axis(ax, *[r[f"{key}_std"] for r in runs.values()])
+    ax1.set(xlabel="hidden layer", ylabel="std of $y_l$", title="Forward")
+    ax2.set(xlabel="hidden layer", ylabel=r"std of $\partial L/\partial y_l$",
+            title="Backward (dashed: theory)")
+    ax1.legend(fontsize=8, loc="lower left")
+
+
+def _propagation_compute(depth: int, width: int, activation: str, init: str, gain: float) -> dict[str, Any]:
+    return signal_propagation(int(depth), int(width), activation, init, float(gain))
+
+
+def propagation_explorable() -> Explorable:
+    """Scale of activations and gradients through a deep net: depth, width, activation, initialiser, gain."""
+    return Explorable(
+        "Activations and gradients through depth",
+        controls=[
+            Slider("depth", "depth", 2, 50, 1, default=30, integer=True, twin_values=(2, 10, 50)),
+            Slider("width", "width", 4, 256, 4, default=128, integer=True, twin_values=(4, 32, 256)),
+            Choice("activation", "activation", ACTIVATIONS, default="relu"),
+            Choice("init", "initialiser", INITS, default="he_normal"),
+            Slider("gain", "gain", 0.5, 2.0, 0.05, default=1.0, twin_values=(0.5, 2.0)),
+        ],
+        compute=_propagation_compute,
+        plot=plot_propagation,
+        interact=[("activation", "init")],
+        caption="For ReLU only He initialisation keeps both curves flat; every other scale "
+        "multiplies them by the same factor in every layer. Narrow layers wander from the line.",
+    )
+
+
+# ------------------------------------------------------------------ vanishing gradients
+
+
+def vanishing(depth: int = 30, width: int = 128, seed: int = 0) -> dict[str, Any]:
+    """Derivatives of sigmoid, tanh and ReLU, and the gradient scale through deep stacks of each.
+
+    Each stack uses the initialiser designed for it: Xavier for sigmoid and tanh (Glorot & Bengio
+    2010), He for ReLU.
+
+    Returns
+    -------
+    dict with ``x``, ``derivative`` (name -> f'(x)), ``backward_std`` (name -> per-layer std of
+    ``dL/dy_l``) and ``depth``.
+    """
+    x = np.linspace(-6, 6, 601)
+    derivative = {"sigmoid": classic.sigmoid_grad(x), "tanh": classic.tanh_grad(x), "relu": relu_grad(x)}
+    inits = {"sigmoid": "xavier_normal", "tanh": "xavier_normal", "relu": "he_normal"}
+    backward = {a: signal_propagation(depth, width, a, init, 1.0, seed=seed)["backward_std"]
+                for a, init in inits.items()}
+    return {"x": x, "derivative": derivative, "backward_std": backward, "inits": inits, "depth": depth}
+
+
+def plot_vanishing(r: dict[str, Any], fig) -> None:
+    """Left: the three derivatives. Right: gradient std per layer of the three deep stacks."""
+    from relu_lib.plotting import color
+
+    ax1, ax2 = panels(fig, 2)
+    fig.subplots_adjust(left=0.1, wspace=0.38)
+    for name, d in r["derivative"].items():
+        ax1.plot(r["x"], d, color=color(name), label=name)
+    ax1.set(xlabel="pre-activation $y$", ylabel="derivative $f'(y)$", ylim=(-0.05, 1.1),
+            title="Derivatives")
+    ax1.legend(fontsize=8, loc="upper left")
+    layers = np.arange(1, r["depth"] + 1)
+    for name, g in r["backward_std"].items():
+        _log_line(ax2, layers, g, color=color(name), label=f"{name} ({r['inits'][name].split('_')[0]})")
+    _log_axis(ax2, *r["backward_std"].values())
+    ax2.set(xlabel="hidden layer (output on the right)",
+            ylabel=r"std of $\partial L/\partial y_l$", title=f"Gradient through {r['depth']} layers")
+    ax2.legend(fontsize=8, loc="lower right")
+
+
+# ------------------------------------------------------------------ training 30 layers
+
+
+@lru_cache(maxsize=16)
+def deep_training_run(
+    init: str = "he_normal",
+    depth: int = 30,
+    width: int = 96,
+    lr: float = 0.003,
+    momentum: float = 0.9,
+    epochs: int = 25,
+    seed: int = 0,
+    optimiser: str = "sgd",
+) -> dict[str, Any]:
+    """Train a ``depth``-hidden-layer ReLU MLP on digits with SGD (momentum) or Adam; cached.
+
+    ``optimiser="adam"`` uses :class:`relu_lib.nets.Adam` with ``lr`` (``momentum`` is ignored).
+
+    Returns
+    -------
+    dict with ``loss`` (mean training cross-entropy per epoch), ``accuracy`` (test accuracy after
+    each epoch, epoch 0 before training), ``ratios`` (``(steps, layers)`` update-to-data ratios of
+    the weight matrices), ``steps_per_epoch``, ``diverged`` and the arguments.
+    """
+    data = digits(seed=seed)
+    net = MLP([data.X_train.shape[1]] + [width] * depth + [10], init=init, seed=seed)
+    if optimiser not in ("sgd", "adam"):
+        raise ValueError(f"optimiser must be 'sgd' or 'adam', got {optimiser!r}")
+    opt = UpdateRatio(Adam(lr=lr) if optimiser == "adam" else SGD(lr=lr, momentum=momentum))
+
+    def accuracy(_epoch: int, net: MLP) -> float:
+        with np.errstate(all="ignore"):
+            return float(np.mean(np.argmax(net.forward(data.X_test), axis=1) == data.y_test))
+
+    first = accuracy(0, net)
+    history = train(net, data.X_train, data.y_train, "cross_entropy", opt, epochs=epochs,
+                    batch_size=64, seed=seed, callback=accuracy)
+    result = {
+        "loss": np.array(history.loss), "accuracy": np.array([first, *history.metrics]),
+        "ratios": opt.ratios(), "steps_per_epoch": int(np.ceil(len(data.X_train) / 64)),
+        "diverged": history.diverged, "init": init, "depth": depth, "width": width,
+        "lr": lr, "momentum": momentum, "epochs": epochs, "optimiser": optimiser,
+    }
+    for v in result.values():
+        if isinstance(v, np.ndarray):
+            v.setflags(write=False)
+    return result
+
+
+def plot_deep_training(runs: dict[str, dict[str, Any]], fig) -> None:
+    """Left: training loss per epoch, ``log 10`` (chance) marked. Right: update-to-data ratios."""
+    ax1, ax2 = panels(fig, 2)
+    for init, r in runs.items():
+        c = INIT_COLORS.get(init, "#999999")
+        ax1.plot(np.arange(1, len(r["loss"]) + 1), r["loss"], color=c, label=init)
+        plot_update_ratios(r["ratios"], ax2, label=init, color=c, steps_per_epoch=r["steps_per_epoch"])
+    ax1.axhline(np.log(10), color="#999999", ls=":", lw=1)
+    ax1.text(1, np.log(10) + 0.05, "chance: log 10", fontsize=8, color="#777777", va="bottom")
+    any_run = next(iter(runs.values()))
+    ax1.set(xlabel="epoch", ylabel="training loss", ylim=(0, 2.8),
+            title=f"{any_run['depth']} ReLU layers on digits")
+    ax1.legend(fontsize=8, loc="lower left")
+    ax2.set_title("Update / weight (band: all layers)")
