@@ -31,6 +31,21 @@ def _loss_of(net, X, y):
     return softmax_cross_entropy(net.forward(X), y)[0]
 
 
+def _assert_matches_central_differences(net, grads, loss, h=1e-6):
+    """Compare every parameter gradient with (loss(p + h) - loss(p - h)) / 2h, entry by entry."""
+    for p, g in zip(net.parameters(), grads.parameters()):
+        numeric = np.empty_like(p)
+        for i in np.ndindex(p.shape):
+            saved = p[i]
+            p[i] = saved + h
+            up = loss()
+            p[i] = saved - h
+            down = loss()
+            p[i] = saved
+            numeric[i] = (up - down) / (2 * h)
+        np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9)
+
+
 # --- the backward pass -----------------------------------------------------------
 
 @pytest.mark.parametrize("activation, kwargs", FD_ACTIVATIONS)
@@ -41,18 +56,7 @@ def test_backward_matches_central_finite_differences(activation, kwargs):
     # the steps below move a pre-activation by ~1e-5 at most: no hidden one may sit that close to a kink
     assert min(np.abs(z).min() for z in trace.pre_activations[:-1]) > 1e-4
     grads = net.backward(softmax_cross_entropy(out, y)[1])
-    h = 1e-6
-    for p, g in zip(net.parameters(), grads.parameters()):
-        numeric = np.empty_like(p)
-        for i in np.ndindex(p.shape):
-            saved = p[i]
-            p[i] = saved + h
-            up = _loss_of(net, X, y)
-            p[i] = saved - h
-            down = _loss_of(net, X, y)
-            p[i] = saved
-            numeric[i] = (up - down) / (2 * h)
-        np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9)
+    _assert_matches_central_differences(net, grads, lambda: _loss_of(net, X, y))
 
 
 def test_pre_activation_gradients_are_consistent_with_weight_gradients():
@@ -334,18 +338,7 @@ def test_activity_l1_gradient_matches_finite_differences_of_the_penalised_loss(a
     out, trace = net.forward(X, record=True)
     assert min(np.abs(z).min() for z in trace.pre_activations[:-1]) > 1e-4
     grads = net.backward(softmax_cross_entropy(out, y)[1], activity_l1=lam)
-    h = 1e-6
-    for p, g in zip(net.parameters(), grads.parameters()):
-        numeric = np.empty_like(p)
-        for i in np.ndindex(p.shape):
-            saved = p[i]
-            p[i] = saved + h
-            up = _penalised_loss(net, X, y, lam)
-            p[i] = saved - h
-            down = _penalised_loss(net, X, y, lam)
-            p[i] = saved
-            numeric[i] = (up - down) / (2 * h)
-        np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-9)
+    _assert_matches_central_differences(net, grads, lambda: _penalised_loss(net, X, y, lam))
 
 
 def test_activity_l1_makes_a_trained_relu_net_sparser():
