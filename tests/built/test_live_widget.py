@@ -9,6 +9,7 @@ import time
 import urllib.request
 
 import pytest
+from bookpaths import SCREENSHOTS
 
 NOTEBOOK = """---
 jupytext:
@@ -66,10 +67,12 @@ def test_slider_in_jupyterlab_redraws_the_figure(browser, lab):
     try:
         page.goto(f"{lab}/lab/tree/live.ipynb")
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Toolbar",
-                               timeout=60_000)
+        # run the cell only once the kernel is connected and idle (the status bar says so)
+        page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=120_000)
         page.locator(".jp-Notebook .jp-Cell").first.click()
         page.keyboard.press("Shift+Enter")
+        page.wait_for_function("() => /\\[1\\]:/.test(document.querySelector('.jp-InputPrompt').innerText)",
+                               timeout=60_000)
         image = page.locator(".jp-OutputArea img").first
         image.wait_for(timeout=120_000)
         before = image.get_attribute("src")
@@ -83,5 +86,9 @@ def test_slider_in_jupyterlab_redraws_the_figure(browser, lab):
             arg=before, timeout=30_000,
         )
         assert page.locator(".widget-slider .widget-readout").first.inner_text() == "15"
+    except Exception:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "jupyterlab-live-widget-failure.png"))
+        raise
     finally:
         page.close()
