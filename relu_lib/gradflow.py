@@ -265,8 +265,8 @@ def propagation_explorable() -> Explorable:
     return Explorable(
         "Activations and gradients through depth",
         controls=[
-            Slider("depth", "depth", 2, 50, 1, default=30, integer=True, twin_values=(2, 10, 50)),
-            Slider("width", "width", 4, 256, 4, default=128, integer=True, twin_values=(4, 32, 256)),
+            Slider("depth", "depth", 2, 50, 1, default=30, integer=True, twin_values=(2, 50)),
+            Slider("width", "width", 4, 256, 4, default=128, integer=True, twin_values=(4, 256)),
             Choice("activation", "activation", ACTIVATIONS, default="relu"),
             Choice("init", "initialiser", INITS, default="he_normal"),
             Slider("gain", "gain", 0.5, 2.0, 0.05, default=1.0, twin_values=(0.5, 2.0)),

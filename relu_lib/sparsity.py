@@ -244,7 +244,7 @@ def training_explorable() -> Explorable:
             Choice("optimiser", "optimiser", ("sgd", "adam"), default="adam"),
             Choice("l1", "L1 penalty on activations", L1_PENALTIES, default="0"),
             Slider("epoch", "epoch", 0, MAX_EPOCHS, 1, default=MAX_EPOCHS, integer=True,
-                   twin_values=(0, 1, 3, 10, MAX_EPOCHS)),
+                   twin_values=(0, 3, 10, MAX_EPOCHS)),
         ],
         compute=_training_compute,
         plot=plot_training,
