@@ -28,7 +28,7 @@ from relu_lib.data import moons, spirals
 from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
 from relu_lib.init import initialise
 from relu_lib.metrics import dead_units, per_layer, sparsity
-from relu_lib.nets import MLP, SGD, Adam, softmax_cross_entropy, train
+from relu_lib.nets import MLP, SGD, Adam, accuracy, make_optimiser, softmax_cross_entropy, train
 from relu_lib.reference import relu
 
 __all__ = [
@@ -183,14 +183,14 @@ def training_run(
     """
     X, y = _spiral_task(400, 0)
     net = MLP([2] + [width] * depth + [2], activation=activation, init=init, bias=bias, seed=seed)
-    opt = Adam(lr=lr) if optimiser == "adam" else SGD(lr=lr)
+    opt = make_optimiser(optimiser, lr)
     tracker = DeadTracker(X)
 
     def measure(epoch: int, net: MLP) -> tuple[float, float]:
         tracker(epoch, net)
         with np.errstate(all="ignore"):
             out = net.forward(X)
-        return softmax_cross_entropy(out, y)[0], float(np.mean(np.argmax(out, axis=1) == y))
+        return softmax_cross_entropy(out, y)[0], accuracy(out, y)
 
     first = measure(0, net)
     history = train(net, X, y, "cross_entropy", opt, epochs=epochs, batch_size=32, seed=seed,

@@ -33,7 +33,7 @@ from relu_lib.data import digits
 from relu_lib.diagnostics import UpdateRatio, plot_update_ratios
 from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
 from relu_lib.init import weight_variance
-from relu_lib.nets import MLP, SGD, Adam, train
+from relu_lib.nets import MLP, accuracy, make_optimiser, train
 from relu_lib.reference import relu_grad
 
 __all__ = [
@@ -349,15 +349,15 @@ def deep_training_run(
     net = MLP([data.X_train.shape[1]] + [width] * depth + [10], init=init, seed=seed)
     if optimiser not in ("sgd", "adam"):
         raise ValueError(f"optimiser must be 'sgd' or 'adam', got {optimiser!r}")
-    opt = UpdateRatio(Adam(lr=lr) if optimiser == "adam" else SGD(lr=lr, momentum=momentum))
+    opt = UpdateRatio(make_optimiser(optimiser, lr, momentum))
 
-    def accuracy(_epoch: int, net: MLP) -> float:
+    def test_accuracy(_epoch: int, net: MLP) -> float:
         with np.errstate(all="ignore"):
-            return float(np.mean(np.argmax(net.forward(data.X_test), axis=1) == data.y_test))
+            return accuracy(net.forward(data.X_test), data.y_test)
 
-    first = accuracy(0, net)
+    first = test_accuracy(0, net)
     history = train(net, data.X_train, data.y_train, "cross_entropy", opt, epochs=epochs,
-                    batch_size=64, seed=seed, callback=accuracy)
+                    batch_size=64, seed=seed, callback=test_accuracy)
     result = {
         "loss": np.array(history.loss), "accuracy": np.array([first, *history.metrics]),
         "ratios": opt.ratios(), "steps_per_epoch": int(np.ceil(len(data.X_train) / 64)),

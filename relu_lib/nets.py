@@ -45,6 +45,8 @@ __all__ = [
     "LOSSES",
     "SGD",
     "Adam",
+    "make_optimiser",
+    "accuracy",
     "History",
     "minibatches",
     "train",
@@ -345,6 +347,32 @@ class Adam:
             v *= beta2
             v += (1.0 - beta2) * g * g
             p -= step_size * m / (np.sqrt(v) / root_correction + self.eps)
+
+
+def make_optimiser(name: str, lr: float, momentum: float = 0.0) -> SGD | Adam:
+    """An optimiser by name: ``"sgd"`` (with ``momentum``) or ``"adam"`` (``momentum`` unused).
+
+    Examples
+    --------
+    >>> type(make_optimiser("adam", 0.01)).__name__
+    'Adam'
+    """
+    if name == "sgd":
+        return SGD(lr=lr, momentum=momentum)
+    if name == "adam":
+        return Adam(lr=lr)
+    raise ValueError(f"optimiser must be 'sgd' or 'adam', got {name!r}")
+
+
+def accuracy(logits: Array, y: Array) -> float:
+    """Fraction of rows whose largest logit is at the true label ``y``.
+
+    Examples
+    --------
+    >>> accuracy(np.array([[2.0, 1.0], [0.0, 3.0]]), np.array([0, 0]))
+    0.5
+    """
+    return float(np.mean(np.argmax(logits, axis=1) == np.asarray(y)))
 
 
 @dataclass

@@ -25,7 +25,7 @@ import numpy as np
 from relu_lib.data import digits
 from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
 from relu_lib.metrics import layer_summary
-from relu_lib.nets import MLP, SGD, Adam, train
+from relu_lib.nets import MLP, accuracy, make_optimiser, train
 
 __all__ = [
     "at_init",
@@ -177,7 +177,7 @@ def training_run(
     """
     data = digits(seed=seed)
     net = MLP([64, width, width, 10], init="he_normal", seed=seed)
-    opt = Adam(lr=lr) if optimiser == "adam" else SGD(lr=lr)
+    opt = make_optimiser(optimiser, lr)
 
     def measure(_epoch: int, net: MLP) -> tuple[float, float, float]:
         with np.errstate(all="ignore"):
@@ -185,7 +185,7 @@ def training_run(
             _, tr_train = net.forward(data.X_train, record=True)
         zeros = np.mean(layer_summary(tr_test.activations)["sparsity"])
         dead = np.mean(layer_summary(tr_train.activations)["dead_fraction"])
-        acc = float(np.mean(np.argmax(out_test, axis=1) == data.y_test))
+        acc = accuracy(out_test, data.y_test)
         return float(zeros), float(dead), acc
 
     first = measure(0, net)

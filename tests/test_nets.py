@@ -353,3 +353,22 @@ def test_activity_l1_makes_a_trained_relu_net_sparser():
         _, trace = net.forward(X, record=True)
         zeros.append(np.mean([sparsity(h) for h in trace.activations]))
     assert zeros[1] > zeros[0] + 0.05
+
+
+# --- optimiser by name, accuracy ------------------------------------------------------
+
+def test_make_optimiser_builds_sgd_with_momentum_or_adam_and_rejects_other_names():
+    from relu_lib.nets import make_optimiser
+
+    sgd = make_optimiser("sgd", 0.1, momentum=0.9)
+    assert isinstance(sgd, SGD) and (sgd.lr, sgd.momentum) == (0.1, 0.9)
+    assert isinstance(make_optimiser("adam", 0.01), Adam)
+    with pytest.raises(ValueError, match="'sgd' or 'adam'"):
+        make_optimiser("rmsprop", 0.01)
+
+
+def test_accuracy_counts_rows_whose_argmax_is_the_label():
+    from relu_lib.nets import accuracy
+
+    logits = np.array([[3.0, 1.0, 0.0], [0.0, 0.1, 5.0], [1.0, 2.0, 0.0], [9.0, 0.0, 0.0]])
+    assert accuracy(logits, np.array([0, 2, 0, 1])) == 0.5
