@@ -1,0 +1,56 @@
+"""The Sparsity chapter's computations: the ½ law, the bias formula, training runs."""
+
+from math import erf, sqrt
+
+import numpy as np
+import pytest
+
+from relu_lib import sparsity
+
+
+def test_symmetric_weights_and_zero_bias_zero_half_of_every_layer():
+    r = sparsity.at_init(depth=8, width=256, n_samples=512)
+    np.testing.assert_allclose(r["zero_fraction"], 0.5, atol=0.06)
+    assert r["dead_fraction"][0] == 0.0  # zero on an input is not dead
+
+
+@pytest.mark.parametrize("bias", [-0.5, 0.25, 0.5])
+def test_first_layer_zeros_follow_phi_of_minus_bias_over_sigma(bias):
+    # He weights, standard Gaussian inputs in n dimensions: sigma^2 = (2/n) * n = 2
+    predicted = 0.5 * (1 + erf(-bias / sqrt(2) / sqrt(2)))
+    measured = sparsity.at_init(depth=1, width=256, bias=bias, n_samples=1024)["zero_fraction"][0]
+    assert abs(measured - predicted) < 0.03
+
+
+def test_a_large_input_mean_keeps_half_zeros_but_kills_first_layer_units():
+    centred = sparsity.at_init(input_mean=0.0)
+    shifted = sparsity.at_init(input_mean=3.0)
+    assert abs(shifted["zero_fraction"][0] - 0.5) < 0.06
+    assert shifted["dead_fraction"][0] > centred["dead_fraction"][0] + 0.1
+
+
+def test_mean_cosine_is_one_for_parallel_rows_and_zero_for_orthogonal_ones():
+    assert sparsity.mean_cosine(np.array([[1.0, 2.0], [2.0, 4.0]])) == pytest.approx(1.0)
+    assert sparsity.mean_cosine(np.eye(3)) == pytest.approx(0.0)
+    assert sparsity.mean_cosine(np.zeros((2, 3))) == 0.0
+    assert np.isnan(sparsity.mean_cosine(np.ones((1, 3))))
+
+
+def test_representations_become_more_alike_with_depth():
+    sim = sparsity.at_init(depth=10)["similarity"]
+    assert sim[-1] > sim[0] + 0.3
+
+
+def test_training_run_is_seeded_cached_and_read_only():
+    a = sparsity.training_run(lr=0.01, optimiser="adam", l1=0.0, epochs=3)
+    b = sparsity.training_run.__wrapped__(lr=0.01, optimiser="adam", l1=0.0, epochs=3)
+    for key in ("zero_fraction", "dead_fraction", "accuracy"):
+        np.testing.assert_array_equal(a[key], b[key])
+        assert len(a[key]) == 4 and not a[key].flags.writeable
+    assert sparsity.training_run(lr=0.01, optimiser="adam", l1=0.0, epochs=3) is a
+
+
+def test_an_l1_activity_penalty_makes_the_trained_code_sparser():
+    plain = sparsity.training_run(lr=0.01, optimiser="adam", l1=0.0, epochs=5)
+    penalised = sparsity.training_run(lr=0.01, optimiser="adam", l1=0.01, epochs=5)
+    assert penalised["zero_fraction"][-1] > plain["zero_fraction"][-1] + 0.1
