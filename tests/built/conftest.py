@@ -6,17 +6,10 @@ never pass as "no tests ran". The browser tests drive Debian's Chromium through 
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import threading
 import pytest
 from bookpaths import HTML, ROOT
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+
+import harness
 
 
 def pytest_collection_modifyitems(config, items):
@@ -24,23 +17,11 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError(f"{HTML.relative_to(ROOT)} is missing: run `make book` first")
 
 
-def chromium_path() -> str:
-    path = os.environ.get("RELU_BOOK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        raise pytest.UsageError("Chromium not found: `make test` installs it (Debian package chromium)")
-    return path
-
-
 @pytest.fixture(scope="session")
 def site():
-    """Serve the built book on a free localhost port; yields its base URL."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    """The built book served on a free localhost port; its base URL."""
+    with harness.serve(HTML) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -48,25 +29,21 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        b = harness.launch(p)
         yield b
         b.close()
 
 
 @pytest.fixture
-def page(browser, site):
-    """A fresh page whose requests to any host but the local server are blocked and recorded."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    pg = context.new_page()
-    pg.outside_requests = []
-
-    def route(r):
-        if r.request.url.startswith(site) or r.request.url.startswith("data:"):
-            r.continue_()
-        else:
-            pg.outside_requests.append(r.request.url)
-            r.abort()
-
-    pg.route("**/*", route)
-    yield pg
+def visit(browser, site):
+    """A fresh page with an empty cache; requests to any other host are blocked and recorded."""
+    context, page, record = harness.open_page(browser, site)
+    yield page, record
     context.close()
+
+
+@pytest.fixture
+def page(visit):
+    pg, record = visit
+    pg.outside_requests = record.outside
+    return pg
