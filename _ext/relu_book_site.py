@@ -9,6 +9,8 @@
 - The theme's Font Awesome script (1.5 MB, 0.5 MB compressed) is left out: it redraws as SVG the
   same icons that the theme's CSS already draws with the Font Awesome web font.
 - Entries of the reference list are list items (docutils marks them with a deprecated ARIA role).
+- The reference list is labelled as the text cites, author and year ("He et al., 2015"), not
+  [1], [2], ...: the bibtex style "relu_book" is pybtex's "plain" with author-year labels.
 - The ipywidgets state that myst-nb embeds is dropped: the HTML book shows the kernel-free twin of
   each explorable and loads no widget JavaScript, so that state would be dead weight.
 """
@@ -17,8 +19,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
 
 COLAB_URL = "https://colab.research.google.com"
@@ -36,6 +42,43 @@ def tidy(page: str) -> str:
     # the search button's label ("Search") must contain its visible text ("Search Ctrl+K")
     return page.replace('search-button__button pst-js-only" title="Search" aria-label="Search"',
                         'search-button__button pst-js-only" title="Search"')
+
+
+class AuthorYearLabels(BaseLabelStyle):
+    """Labels as the author_year citations read: "Fukushima, 1969", "Glorot and Bengio, 2010",
+    "He et al., 2015"; works of the same authors and year get a, b, ..."""
+
+    def format_labels(self, sorted_entries):
+        labels = [self._label(e) for e in sorted_entries]
+        counts = Counter(labels)
+        seen: Counter = Counter()
+        for label in labels:
+            if counts[label] > 1:
+                seen[label] += 1
+                label = label + "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+            yield label
+
+    @staticmethod
+    def _label(entry) -> str:
+        people = entry.persons.get("author") or entry.persons.get("editor") or []
+        names = [re.sub(r"[{}]", "", " ".join(p.prelast_names + p.last_names)) for p in people]
+        if not names:
+            who = entry.key
+        elif len(names) == 1:
+            who = names[0]
+        elif len(names) == 2:
+            who = f"{names[0]} and {names[1]}"
+        else:
+            who = f"{names[0]} et al."
+        return f"{who}, {entry.fields.get('year', 'n.d.')}"
+
+
+class BookStyle(PlainStyle):
+    default_label_style = "relu_book_author_year"
+
+
+register_plugin("pybtex.style.labels", "relu_book_author_year", AuthorYearLabels)
+register_plugin("pybtex.style.formatting", "relu_book", BookStyle)
 
 
 def colab_url(org: str, repo: str, branch: str, pagename: str) -> str:

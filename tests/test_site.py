@@ -65,6 +65,19 @@ def test_search_button_is_named_by_its_visible_text():
     assert 'aria-label' not in site.tidy(page) and 'title="Search"' in site.tidy(page)
 
 
+def test_reference_labels_read_as_the_citations():
+    from pybtex.database import parse_file
+
+    bib = parse_file(str(ROOT / "references.bib"))
+    entries = {e.key: e for e in bib.entries.values()}
+    style = site.BookStyle()
+    formatted = {e.key: e.label for e in style.format_entries(style.sort(list(entries.values())))}
+    assert formatted["he2015delving"] == "He et al., 2015"
+    assert formatted["glorot2010understanding"] == "Glorot and Bengio, 2010"
+    assert formatted["fukushima1969visual"] == "Fukushima, 1969"
+    assert len(set(formatted.values())) == len(formatted), "two works share a label"
+
+
 class _Config:
     def __init__(self):
         self.html_theme_options = {"repository_url": "https://github.com/relu-book/relu-book"}

@@ -11,30 +11,19 @@ import functools
 import gzip
 import http.server
 import io
-import os
-import shutil
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bookpaths import AXE, HTML
+from bookpaths import AXE, HTML, ROOT
 
-# Debian's Chromium, started as this machine needs it: no sandbox as root, and none of the
-# background connections (updates, sync, safe browsing) that a closed network refuses.
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+sys.path.insert(0, str(ROOT / "tests"))
+from webtools import launch  # noqa: E402,F401  (re-exported for the tests and benchmarks)
+
 VIEWPORT = {"width": 1200, "height": 900}
 # Folders of the built site that hold assets, sources and downloads, not pages of the book.
 NOT_PAGES = {"_static", "_sources", "_images", "mathjax", "notebooks"}
-
-
-def chromium_path() -> str:
-    path = os.environ.get("RELU_BOOK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        raise RuntimeError("Chromium not found: `make test` installs it (Debian package chromium)")
-    return path
 
 
 def book_pages(html: Path = HTML) -> list[str]:
@@ -86,10 +75,6 @@ def serve(directory: Path = HTML):
     finally:
         server.shutdown()
         server.server_close()
-
-
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
 
 
 @dataclass

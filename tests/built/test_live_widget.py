@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 from bookpaths import SCREENSHOTS
+from webtools import jupyterlab
 
 NOTEBOOK = """---
 jupytext:
@@ -28,38 +26,13 @@ sparsity.at_init_explorable()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     (root / "live.md").write_text(NOTEBOOK)
     subprocess.run([sys.executable, "-m", "jupytext", "--to", "ipynb", "-q", str(root / "live.md")], check=True)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
-         "--allow-root", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api", timeout=2)
-            break
-        except OSError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("JupyterLab did not start")
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    with jupyterlab(sys.executable, root, tmp_path_factory.mktemp("log") / "jupyterlab.log") as url:
+        yield url
 
 
 def test_slider_in_jupyterlab_redraws_the_figure(browser, lab):

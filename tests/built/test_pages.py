@@ -84,3 +84,18 @@ def test_search_works_without_a_server(visit, site):
     found = page.eval_on_selector_all("#search-results li a", "as => as.map(a => a.href)")
     assert any("sparsity.html" in href for href in found)
     assert record.outside == [] and record.console_errors == []
+
+
+def test_live_code_fails_quietly_without_the_network(visit, site):
+    """Thebe comes from the network when asked for; offline, the page says so and stays whole."""
+    page, record = visit
+    harness.load(page, record, f"{site}/book/what_is_relu.html")
+    outputs = page.locator(".cell_output").count()
+    page.locator(".dropdown-launch-buttons button").first.click()
+    page.get_by_text("Live Code").click()
+    page.wait_for_function(
+        "() => (document.querySelector('.thebe-launch-button') || {}).innerText?.includes('needs the network')",
+        timeout=20_000)
+    assert [u for u in record.outside if "thebe" in u], "Thebe was not requested"
+    assert not [e for e in record.console_errors if e.startswith("uncaught")], record.console_errors
+    assert page.locator(".cell_output").count() == outputs
