@@ -21,12 +21,13 @@ from binderenv import BINDER, ROOT, SCREENSHOTS, TORCH_CPU, run, venv_env
 CHAPTER = "book/what_is_relu.md"
 VIEWER = "Jupytext Notebook"  # the widget factory that jupytext's JupyterLab extension registers
 DOCMANAGER = "@jupyterlab/docmanager-extension:plugin"
-MAIN = "#jp-main-dock-panel"
+# the document in the tab that is showing (JupyterLab may restore other tabs of an earlier visit)
+MAIN = "#jp-main-dock-panel .jp-MainAreaWidget:not(.lm-mod-hidden)"
 # What can show up in the main area when a text file is opened: a notebook, or something else.
 OPENED = {
-    "notebook": f"{MAIN} .jp-NotebookPanel .jp-Notebook .jp-Cell",
+    "notebook": f"{MAIN}.jp-NotebookPanel .jp-Notebook .jp-Cell",
     "text editor": f"{MAIN} .jp-FileEditor",
-    "markdown preview": f"{MAIN} .jp-MarkdownViewer",
+    "markdown preview": f"{MAIN}.jp-MarkdownViewer, {MAIN} .jp-MarkdownViewer",
 }
 
 
@@ -101,7 +102,7 @@ def test_settings_api_has_jupytext_as_default_viewer(lab):
 
 def open_in_lab(page, lab, path: str) -> str:
     """Open `path` the way a link to lab/tree/<path> does; returns what showed it (a key of OPENED)."""
-    page.goto(f"{lab.url}/lab/tree/{path}")
+    page.goto(f"{lab.url}/lab/tree/{path}?reset")  # ?reset: no tabs restored from an earlier visit
     page.wait_for_selector(", ".join(OPENED.values()), timeout=90_000)
     return next(kind for kind, selector in OPENED.items() if page.locator(selector).count())
 
@@ -122,6 +123,11 @@ def test_md_chapter_opens_as_notebook_and_runs(page, lab):
         shown = open_in_lab(page, lab, CHAPTER)
         assert shown == "notebook", f"{CHAPTER} opened in a {shown}, not as a notebook"
         cells = wait_for_code_cells(page, code_cells(ROOT / CHAPTER))
+        # markdown cells are rendered as MyST: a target such as "(relu-definition)=" is not shown
+        rendered = page.locator(f"{MAIN} .jp-MarkdownCell .jp-Cell-inputWrapper").all_inner_texts()
+        assert rendered and "The definition" in "\n".join(rendered)
+        raw = [t for t in rendered if re.search(r"^\([\w-]+\)=", t, re.M)]
+        assert not raw, f"MyST targets shown as text (jupyterlab-myst missing?): {raw[:2]}"
         # the binder environment's kernel runs the chapter's first cell (its imports)
         page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=120_000)
         first = cells.first
