@@ -48,6 +48,7 @@ def test_torch_default_linear_weights_have_variance_one_over_three_fan_in():
     fan_in = 256
     assert weight_variance("torch_default", fan_in, 64) == pytest.approx(1 / (3 * fan_in))
     ours = torch_default(fan_in, 512, np.random.default_rng(0))
+    torch.manual_seed(0)
     theirs = torch.nn.Linear(fan_in, 512).weight.detach().numpy()
     for w in (ours, theirs):
         assert np.var(w) == pytest.approx(1 / (3 * fan_in), rel=0.02)
