@@ -134,8 +134,9 @@ def tidy_pages(app: Sphinx, exception) -> None:
         return
     for page in Path(app.outdir).rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        if tidy(text) != text:
-            page.write_text(tidy(text), encoding="utf-8")
+        tidied = tidy(text)
+        if tidied != text:
+            page.write_text(tidied, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict:

@@ -32,7 +32,6 @@ import html
 import io
 import itertools
 import json
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -245,7 +244,7 @@ class Explorable:
 
     def twin_html(self, element_id: str | None = None, progress: bool = False) -> str:
         """Self-contained HTML + JavaScript that switches between precomputed figures."""
-        uid = element_id or f"relu-explorable-{abs(hash((self.title, time.time_ns()))) % 10**10}"
+        uid = element_id or f"relu-explorable-{next(_TWIN_NUMBERS)}"
         states = self.twin_states()
         images = []
         for i, s in enumerate(states):
@@ -339,6 +338,10 @@ def _fmt(v: Any) -> str:
     v = float(v)
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.6g}"
 
+
+# Twins are numbered in the order a kernel shows them: unique in a page, and the same number on
+# every run of a chapter on a fresh kernel, so rebuilt pages are identical.
+_TWIN_NUMBERS = itertools.count(1)
 
 _TWIN_TEMPLATE = """<div class="relu-explorable" id="{uid}" data-states="{n}">
 <div class="relu-explorable-title"><strong>{title}</strong></div>

@@ -131,6 +131,12 @@ def test_twin_is_self_contained_with_one_image_per_state(ex):
     assert page.count("display:block") == 1
 
 
+def test_twins_get_distinct_ids_that_do_not_depend_on_the_clock(ex):
+    ids = [re.search(r'<div class="relu-explorable" id="([^"]+)"', ex.twin_html()).group(1) for _ in range(2)]
+    assert ids[0] != ids[1] and all(re.fullmatch(r"relu-explorable-\d+", i) for i in ids)
+    assert int(ids[1].rsplit("-", 1)[1]) == int(ids[0].rsplit("-", 1)[1]) + 1
+
+
 def test_widget_redraws_when_a_control_changes(ex):
     pytest.importorskip("ipywidgets")
     w = ex.widget()

@@ -23,7 +23,7 @@ from webtools import launch  # noqa: E402,F401  (re-exported for the tests and b
 
 VIEWPORT = {"width": 1200, "height": 900}
 # Folders of the built site that hold assets, sources and downloads, not pages of the book.
-NOT_PAGES = {"_static", "_sources", "_images", "mathjax", "notebooks"}
+NOT_PAGES = {"_static", "_sources", "_images", "mathjax"}
 
 
 def book_pages(html: Path = HTML) -> list[str]:
