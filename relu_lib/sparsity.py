@@ -223,7 +223,7 @@ def plot_training(r: dict[str, Any], fig) -> None:
     ax1.plot([e, e], [r["zero_fraction"][e], r["dead_fraction"][e]], "o", color="black", ms=5)
     ax1.set(xlabel="epoch", ylabel="fraction of hidden units", ylim=(-0.03, 1.03), xlim=(0, MAX_EPOCHS),
             title=f"epoch {e}: {r['zero_fraction'][e]:.0%} zeros, {r['dead_fraction'][e]:.0%} dead")
-    ax1.legend(fontsize=8, loc="center right")
+    ax1.legend(fontsize=8, loc="best")
     ax2.plot(epochs, r["accuracy"], color=COLORS["relu"])
     ax2.plot([e], [r["accuracy"][e]], "o", color="black", ms=5)
     ax2.axhline(0.1, color="#999999", ls=":", lw=1)
