@@ -1,6 +1,6 @@
 """Latency of every explorable in the book: what a reader waits for after moving a control.
 
-For each explorable (see `relu_lib.explorables.book_explorables`) this prints
+For each explorable (see `relu_lib.chapters.book_explorables`) this prints
 
 * the twin precompute: time to compute and render every setting of the kernel-free twin, the
   number of settings and the twin's size in the page;
@@ -25,7 +25,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from relu_lib.explorables import book_explorables  # noqa: E402
+from relu_lib.chapters import book_explorables  # noqa: E402
 from relu_lib.plotting import use_book_style  # noqa: E402
 
 

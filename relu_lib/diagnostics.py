@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from relu_lib.explore import draw_message, panels
+from relu_lib.plotting import draw_message, panels
 from relu_lib.nets import LOSSES
 
 __all__ = [

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import itertools
 import json
 from collections.abc import Callable, Sequence
@@ -38,7 +37,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Choice", "Explorable", "Slider", "draw_message", "figure_to_png", "panels"]
+from relu_lib.plotting import blank_figure, draw_message, figure_to_png
+
+__all__ = ["Choice", "Explorable", "Slider"]
 
 
 @dataclass(frozen=True)
@@ -103,41 +104,6 @@ class Choice:
 Control = Slider | Choice
 
 
-def figure_to_png(fig, colors: int | None = 128) -> bytes:
-    """Encode a matplotlib figure as PNG bytes; ``colors`` quantises to a palette (smaller files)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    if colors is None:
-        return buf.getvalue()
-    from PIL import Image
-
-    buf.seek(0)
-    img = Image.open(buf).convert("RGB").quantize(colors=colors, method=Image.Quantize.MEDIANCUT)
-    out = io.BytesIO()
-    img.save(out, format="png", optimize=True)
-    return out.getvalue()
-
-
-def panels(fig, n: int = 2, widths: Sequence[float] | None = None):
-    """``n`` side-by-side axes on ``fig`` with fixed margins that fit the book's labels.
-
-    Fixed margins instead of constrained layout: drawing a figure is then about twice as fast,
-    which is what keeps a live explorable responsive.
-    """
-    axes = fig.subplots(1, n, squeeze=False, gridspec_kw={"width_ratios": widths} if widths else None)[0]
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.16, top=0.89, wspace=0.28)
-    return list(axes)
-
-
-def draw_message(fig, text: str):
-    """Replace the contents of ``fig`` by a readable message (for settings that cannot be drawn)."""
-    fig.clear()
-    ax = fig.add_subplot()
-    ax.axis("off")
-    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, fontsize=12, color="#D55E00")
-    return fig
-
-
 @dataclass
 class Explorable:
     """An interactive figure; see the module docstring.
@@ -192,11 +158,8 @@ class Explorable:
         Never raises for a control setting: a failure or a non-finite result is drawn as a readable
         message inside the figure.
         """
-        import matplotlib.pyplot as plt
-        from matplotlib.figure import Figure
-
         values = self._complete(values)
-        fig = Figure(figsize=self.figsize, dpi=plt.rcParams["figure.dpi"], layout="none")
+        fig = blank_figure(self.figsize)
         try:
             with np.errstate(all="ignore"):
                 data = self.compute(**values)

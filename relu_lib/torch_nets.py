@@ -24,7 +24,8 @@ from relu_lib.init import initialise_layers
 from relu_lib.nets import History, _loss_function, minibatches
 from relu_lib.torch_path import ReLUAtZero
 
-__all__ = ["ACTIVATION_MODULES", "activation_module", "mlp", "LOSSES", "train", "ActivationRecorder"]
+__all__ = ["ACTIVATION_MODULES", "activation_module", "mlp", "LOSSES", "train", "ActivationRecorder",
+           "hidden_outputs"]
 
 ACTIVATION_MODULES: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -231,3 +232,22 @@ class ActivationRecorder:
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
+
+
+def hidden_outputs(model: nn.Module, X: Any) -> list[np.ndarray]:
+    """The outputs of every activation module of ``model`` on ``X``, as NumPy arrays.
+
+    One forward pass without gradients, in the model's dtype and on its device; what
+    :class:`relu_lib.metrics.DeadTracker` reads from a torch model.
+
+    Examples
+    --------
+    >>> net = mlp([3, 4, 4, 2])
+    >>> [a.shape for a in hidden_outputs(net, np.ones((5, 3)))]
+    [(5, 4), (5, 4)]
+    """
+    first = next(model.parameters())
+    x = torch.as_tensor(np.asarray(X), dtype=first.dtype, device=first.device)
+    with torch.no_grad(), ActivationRecorder(model) as recorder:
+        model(x)
+    return recorder.last

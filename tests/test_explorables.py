@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from relu_lib.explorables import book_explorables  # noqa: E402
+from relu_lib.chapters import book_explorables  # noqa: E402
 
 EXPLORABLES = book_explorables()
 

@@ -343,7 +343,7 @@ def test_activity_l1_gradient_matches_finite_differences_of_the_penalised_loss(a
 
 def test_activity_l1_makes_a_trained_relu_net_sparser():
     from relu_lib.data import moons
-    from relu_lib.metrics import sparsity
+    from relu_lib.metrics import zero_fraction
 
     X, y = moons(200)
     zeros = []
@@ -351,7 +351,7 @@ def test_activity_l1_makes_a_trained_relu_net_sparser():
         net = MLP([2, 32, 32, 2], seed=0)
         train(net, X, y, "cross_entropy", Adam(lr=0.01), epochs=30, batch_size=32, activity_l1=lam)
         _, trace = net.forward(X, record=True)
-        zeros.append(np.mean([sparsity(h) for h in trace.activations]))
+        zeros.append(np.mean([zero_fraction(h) for h in trace.activations]))
     assert zeros[1] > zeros[0] + 0.05
 
 

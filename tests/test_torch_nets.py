@@ -211,4 +211,4 @@ def test_metrics_on_recorded_dead_layer():
         model(torch.randn(50, 4, generator=torch.Generator().manual_seed(0)))
     summary = layer_summary(recorder.last)
     np.testing.assert_array_equal(summary["dead_fraction"], [1.0, 1.0])
-    np.testing.assert_array_equal(summary["sparsity"], [1.0, 1.0])
+    np.testing.assert_array_equal(summary["zero_fraction"], [1.0, 1.0])

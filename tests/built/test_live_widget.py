@@ -20,7 +20,7 @@ kernelspec:
   name: python3
 ---
 ```{code-cell} ipython3
-from relu_lib import sparsity
+from relu_lib.chapters import sparsity
 sparsity.at_init_explorable()
 ```
 """

@@ -1,4 +1,4 @@
-"""Tests of relu_lib.dying: dead-unit tracking, the born-dead law, revival and the chapter's runs."""
+"""Tests of relu_lib.chapters.dying_relu: the born-dead law, revival and the chapter's runs."""
 
 import matplotlib
 
@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from relu_lib import dying  # noqa: E402
+from relu_lib.chapters import dying_relu as dying  # noqa: E402
 from relu_lib.data import moons  # noqa: E402
 from relu_lib.metrics import dead_units  # noqa: E402
 from relu_lib.nets import MLP, SGD, train  # noqa: E402
@@ -15,61 +15,6 @@ from relu_lib.nets import MLP, SGD, train  # noqa: E402
 
 def _texts(fig):
     return " ".join(t.get_text() for ax in fig.axes for t in ax.texts)
-
-
-# ---------------------------------------------------------------- DeadTracker
-
-def test_tracker_raster_rows_are_the_metrics_dead_units_of_each_epoch():
-    X, y = moons(120)
-    net = MLP([2, 8, 8, 2], bias=-0.3, seed=1)
-    tracker = dying.DeadTracker(X)
-    tracker(0, net)
-    _, trace = net.forward(X, record=True)
-    expected = [dead_units(a) for a in trace.activations]
-    history = train(net, X, y, "cross_entropy", SGD(lr=0.5), epochs=4, callback=tracker)
-    rasters = tracker.rasters()
-    assert [r.shape for r in rasters] == [(5, 8), (5, 8)]
-    for raster, mask in zip(rasters, expected):
-        np.testing.assert_array_equal(raster[0], mask)
-    np.testing.assert_allclose(tracker.fractions()[1:], np.array(history.metrics))
-
-
-def test_tracker_peaks_are_non_positive_exactly_for_dead_units():
-    X, _ = moons(100)
-    tracker = dying.DeadTracker(X)
-    tracker(0, MLP([2, 16, 16, 2], bias=-0.5, seed=3))
-    for peaks, dead in zip(tracker.peaks[0], tracker.dead[0]):
-        np.testing.assert_array_equal(peaks <= 0, dead)
-    assert any(d.any() for d in tracker.dead[0])
-
-
-def test_tracker_gives_the_same_dead_units_for_torch_and_numpy_nets_with_the_same_weights():
-    torch = pytest.importorskip("torch")
-    from relu_lib.torch_nets import mlp
-
-    X, _ = moons(100)
-    args = dict(sizes=[2, 8, 8, 8, 2], bias=-0.4, seed=2)
-    a, b = dying.DeadTracker(X), dying.DeadTracker(X)
-    a(0, MLP(**args))
-    b(0, mlp(**args, dtype=torch.float64))
-    for mask_np, mask_torch in zip(a.dead[0], b.dead[0]):
-        np.testing.assert_array_equal(mask_np, mask_torch)
-    assert b.peaks == []
-
-
-def test_tracker_marks_leaky_units_that_are_negative_on_every_input():
-    X, _ = moons(100)
-    tracker = dying.DeadTracker(X)
-    relu_dead = dying.DeadTracker(X)
-    tracker(0, MLP([2, 16, 2], activation="leaky_relu", bias=-1.5, seed=0))
-    relu_dead(0, MLP([2, 16, 2], bias=-1.5, seed=0))
-    np.testing.assert_array_equal(tracker.dead[0][0], relu_dead.dead[0][0])
-    assert tracker.dead[0][0].any()
-
-
-def test_tracker_without_records_says_so():
-    with pytest.raises(RuntimeError, match="nothing recorded"):
-        dying.DeadTracker(np.zeros((3, 2))).rasters()
 
 
 # ---------------------------------------------------------------- born dead
@@ -147,7 +92,7 @@ def test_dead_first_layer_unit_never_moves_while_a_dead_second_layer_unit_comes_
 def test_half_zero_at_init_but_none_dead():
     run = dying.training_run()
     assert np.all(run["dead"][0] == 0)
-    assert np.all((run["zeros"][0] > 0.3) & (run["zeros"][0] < 0.6))
+    assert np.all((run["zero_fraction"][0] > 0.3) & (run["zero_fraction"][0] < 0.6))
 
 
 def test_training_run_is_deterministic():

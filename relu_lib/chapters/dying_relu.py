@@ -1,10 +1,8 @@
-"""Dying ReLU: units that are zero on every input, how to track them, and the born-dead law.
+"""The chapter *Dying ReLU* (``book/dying_relu.md``): dead units, when they die, the born-dead law.
 
-* :class:`DeadTracker`: a ``callback`` for :func:`relu_lib.nets.train` or
-  :func:`relu_lib.torch_nets.train` that records, after every epoch, which hidden units are dead
-  on a fixed data set; :meth:`DeadTracker.rasters` gives one ``(records, units)`` boolean image
-  per layer.
-* :func:`training_run`: a small ReLU MLP trained on digits with the settings that kill units
+Dead units are tracked during training by :class:`relu_lib.metrics.DeadTracker`.
+
+* :func:`training_run`: a small ReLU MLP trained on the spirals with the settings that kill units
   (learning rate, bias, initialiser, optimiser, activation), tracked epoch by epoch.
 * :func:`born_dead_probability` and :func:`born_dead_simulation`: the chance that a width-``N``,
   depth-``L`` ReLU net with zero bias and symmetric weights outputs a constant at a given input,
@@ -24,15 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from relu_lib.data import moons, spirals
-from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
+from relu_lib.data import spirals
+from relu_lib.explore import Choice, Explorable, Slider
 from relu_lib.init import initialise
-from relu_lib.metrics import dead_units, per_layer, sparsity
-from relu_lib.nets import MLP, SGD, Adam, accuracy, make_optimiser, softmax_cross_entropy, train
+from relu_lib.metrics import DeadTracker
+from relu_lib.nets import MLP, Adam, accuracy, make_optimiser, softmax_cross_entropy, train
+from relu_lib.plotting import draw_message, panels
 from relu_lib.reference import relu
 
 __all__ = [
-    "DeadTracker",
     "training_run",
     "plot_training",
     "training_explorable",
@@ -45,83 +43,8 @@ __all__ = [
     "revival_run",
     "plot_revival",
     "EPOCHS",
+    "EXPLORABLES",
 ]
-
-
-# --------------------------------------------------------------------------- tracking
-
-
-class DeadTracker:
-    """Record which hidden units are dead on ``X`` each time it is called: a training callback.
-
-    A unit counts as dead on ``X`` when its output is ``<= 0`` on every row of ``X``. For ReLU this
-    is exactly :func:`relu_lib.metrics.dead_units` (zero on every input). Leaky ReLU keeps the sign
-    of its input, so the same test marks the units that are in their leaky regime on every input:
-    silent in the same way, but still receiving a gradient (``negative_slope`` times smaller).
-
-    Works with a :class:`relu_lib.nets.MLP` (``train(..., callback=tracker)``) and with a torch
-    model from :func:`relu_lib.torch_nets.mlp` (recorded with
-    :class:`relu_lib.torch_nets.ActivationRecorder`; torch is imported only then). Call it once
-    before training (``tracker(0, net)``) to record the starting state too.
-
-    Attributes
-    ----------
-    dead : list of list of ndarray
-        ``dead[k][l]``: boolean mask of the dead units of hidden layer ``l`` at the ``k``-th call.
-    peaks : list of list of ndarray
-        NumPy nets only (empty for torch): the largest pre-activation of each unit over ``X``; a
-        unit is dead when its peak is ``<= 0``, and the peak says by how much.
-    zeros : list of ndarray
-        Per call, each layer's fraction of outputs that are ``<= 0`` on their own input.
-
-    Examples
-    --------
-    >>> X, y = moons(100)
-    >>> net = MLP([2, 8, 8, 2], bias=-0.5)
-    >>> tracker = DeadTracker(X)
-    >>> _ = tracker(0, net)
-    >>> history = train(net, X, y, "cross_entropy", SGD(lr=0.1), epochs=3, callback=tracker)
-    >>> [r.shape for r in tracker.rasters()]
-    [(4, 8), (4, 8)]
-    """
-
-    def __init__(self, X: np.ndarray) -> None:
-        self.X = np.asarray(X)
-        self.dead: list[list[np.ndarray]] = []
-        self.peaks: list[list[np.ndarray]] = []
-        self.zeros: list[np.ndarray] = []
-
-    def _activations(self, net: Any) -> list[np.ndarray]:
-        if isinstance(net, MLP):
-            with np.errstate(all="ignore"):
-                _, trace = net.forward(self.X, record=True)
-            self.peaks.append([z.max(axis=0) for z in trace.pre_activations[:-1]])
-            return trace.activations
-        import torch
-
-        from relu_lib.torch_nets import ActivationRecorder
-
-        dtype = next(net.parameters()).dtype
-        with torch.no_grad(), ActivationRecorder(net) as rec:
-            net(torch.tensor(np.array(self.X), dtype=dtype))
-        return rec.last
-
-    def __call__(self, epoch: int, net: Any) -> list[float]:
-        """Record ``net``'s dead units on ``X``; return each layer's dead fraction."""
-        silent = [np.maximum(a, 0) for a in self._activations(net)]
-        self.dead.append(per_layer(dead_units, silent))
-        self.zeros.append(np.array(per_layer(sparsity, silent), dtype=np.float64))
-        return [float(d.mean()) for d in self.dead[-1]]
-
-    def rasters(self) -> list[np.ndarray]:
-        """One boolean array per hidden layer, ``(calls, units)``: True where the unit was dead."""
-        if not self.dead:
-            raise RuntimeError("nothing recorded yet: call the tracker (or train with it) first")
-        return [np.array([d[l] for d in self.dead]) for l in range(len(self.dead[0]))]
-
-    def fractions(self) -> np.ndarray:
-        """Dead fraction of every layer at every call, shape ``(calls, layers)``."""
-        return np.array([[d.mean() for d in call] for call in self.dead])
 
 
 # --------------------------------------------------------------------------- training on spirals
@@ -177,7 +100,7 @@ def training_run(
     -------
     dict with, indexed by epoch ``0..epochs`` (0 = before training; fewer if training diverged):
     ``loss`` (training cross-entropy), ``accuracy`` (training set), ``dead`` (``(epochs+1, depth)``,
-    dead fraction per layer, see :class:`DeadTracker`), ``zeros`` (same shape: fraction of outputs
+    dead fraction per layer, see :class:`DeadTracker`), ``zero_fraction`` (same shape: fraction of outputs
     ``<= 0`` on their own input), ``rasters`` (per layer, ``(epochs+1, width)`` booleans), and
     ``diverged``.
     """
@@ -200,11 +123,11 @@ def training_run(
         "loss": rows[:, 0],
         "accuracy": rows[:, 1],
         "dead": tracker.fractions(),
-        "zeros": np.array(tracker.zeros),
+        "zero_fraction": np.array(tracker.zero_fraction),
         "rasters": tuple(tracker.rasters()),
         "diverged": history.diverged,
     }
-    for v in (result["loss"], result["accuracy"], result["dead"], result["zeros"], *result["rasters"]):
+    for v in (result["loss"], result["accuracy"], result["dead"], result["zero_fraction"], *result["rasters"]):
         v.setflags(write=False)
     return result
 
@@ -507,7 +430,7 @@ def revival_run(
 def plot_revival(r: dict[str, Any], fig) -> None:
     """Largest pre-activation over the data of each killed unit, epoch by epoch, per layer.
 
-    ``fig`` should have no layout engine (``plt.figure(layout="none")``): the margins are fixed.
+    The margins are fixed (see :func:`relu_lib.plotting.panels`).
     """
     from relu_lib.plotting import COLORS
 
@@ -526,3 +449,6 @@ def plot_revival(r: dict[str, Any], fig) -> None:
                title=f"layer {layer}: {alive} of {peaks.shape[1]} came back")
     ax1.set_ylabel("largest pre-activation\nover the data (shaded: dead)")
 
+
+#: This chapter's explorables, found by :func:`relu_lib.chapters.book_explorables`.
+EXPLORABLES = {"training": training_explorable, "born_dead": born_dead_explorable}

@@ -11,8 +11,8 @@ chapter:
 Examples
 --------
 >>> r = at_init(depth=3, width=64)
->>> [round(f, 2) for f in r["zero_fraction"]]
-[0.5, 0.5, 0.51]
+>>> [round(float(f), 2) for f in r["zero_fraction"]]
+[0.5, 0.46, 0.44]
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from relu_lib.data import digits
-from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
+from relu_lib.explore import Choice, Explorable, Slider
+from relu_lib.plotting import draw_message, panels
 from relu_lib.metrics import layer_summary
 from relu_lib.nets import MLP, accuracy, make_optimiser, train
 
@@ -36,6 +37,7 @@ __all__ = [
     "at_init_explorable",
     "training_explorable",
     "INITS",
+    "EXPLORABLES",
 ]
 
 INITS = ("he_normal", "xavier_normal", "lecun_normal", "torch_default")
@@ -70,7 +72,7 @@ def at_init(
     _, trace = net.forward(X, record=True)
     summary = layer_summary(trace.activations)
     return {
-        "zero_fraction": summary["sparsity"],
+        "zero_fraction": summary["zero_fraction"],
         "similarity": np.array([mean_cosine(h) for h in trace.activations]),
         "dead_fraction": summary["dead_fraction"],
         "z_first": trace.pre_activations[0].ravel(),
@@ -183,7 +185,7 @@ def training_run(
         with np.errstate(all="ignore"):
             out_test, tr_test = net.forward(data.X_test, record=True)
             _, tr_train = net.forward(data.X_train, record=True)
-        zeros = np.mean(layer_summary(tr_test.activations)["sparsity"])
+        zeros = np.mean(layer_summary(tr_test.activations)["zero_fraction"])
         dead = np.mean(layer_summary(tr_train.activations)["dead_fraction"])
         acc = accuracy(out_test, data.y_test)
         return float(zeros), float(dead), acc
@@ -252,3 +254,7 @@ def training_explorable() -> Explorable:
         caption="Useful sparsity: many zeros on each input, few units dead on all of them, "
         "accuracy intact. Large learning rates and strong penalties push units from the first into the second.",
     )
+
+
+#: This chapter's explorables, found by :func:`relu_lib.chapters.book_explorables`.
+EXPLORABLES = {"at_init": at_init_explorable, "training": training_explorable}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from relu_lib.numerics import count_kink_hits, image_patches, preactivations
+from relu_lib.chapters.what_is_relu import count_kink_hits, image_patches, preactivations
 
 
 def test_image_patches_enumerates_every_window_in_row_major_order():

@@ -31,13 +31,15 @@ import numpy as np
 from relu_lib import classic
 from relu_lib.data import digits
 from relu_lib.diagnostics import UpdateRatio, plot_update_ratios
-from relu_lib.explore import Choice, Explorable, Slider, draw_message, panels
+from relu_lib.explore import Choice, Explorable, Slider
+from relu_lib.plotting import draw_message, panels
 from relu_lib.init import weight_variance
 from relu_lib.nets import MLP, accuracy, make_optimiser, train
 from relu_lib.reference import relu_grad
 
 __all__ = [
-    "ACTIVATIONS",
+    "COMPARED_ACTIVATIONS",
+    "EXPLORABLES",
     "INITS",
     "INIT_COLORS",
     "NEGATIVE_SLOPE",
@@ -55,7 +57,8 @@ __all__ = [
     "plot_deep_training",
 ]
 
-ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
+#: The activations the chapter compares (names as in `relu_lib.nets`).
+COMPARED_ACTIVATIONS = ("relu", "leaky_relu", "gelu", "tanh", "sigmoid")
 INITS = ("he_normal", "xavier_normal", "lecun_normal", "torch_default")
 INIT_COLORS = {"he_normal": "#009E73", "xavier_normal": "#E69F00", "lecun_normal": "#CC79A7",
                "torch_default": "#D55E00"}
@@ -267,7 +270,7 @@ def propagation_explorable() -> Explorable:
         controls=[
             Slider("depth", "depth", 2, 50, 1, default=30, integer=True, twin_values=(2, 50)),
             Slider("width", "width", 4, 256, 4, default=128, integer=True, twin_values=(4, 256)),
-            Choice("activation", "activation", ACTIVATIONS, default="relu"),
+            Choice("activation", "activation", COMPARED_ACTIVATIONS, default="relu"),
             Choice("init", "initialiser", INITS, default="he_normal"),
             Slider("gain", "gain", 0.5, 2.0, 0.05, default=1.0, twin_values=(0.5, 2.0)),
         ],
@@ -384,3 +387,7 @@ def plot_deep_training(runs: dict[str, dict[str, Any]], fig) -> None:
             title=f"{any_run['depth']} ReLU layers on digits")
     ax1.legend(fontsize=8, loc="lower left")
     ax2.set_title("Update / weight (band: all layers)")
+
+
+#: This chapter's explorables, found by :func:`relu_lib.chapters.book_explorables`.
+EXPLORABLES = {"propagation": propagation_explorable}

@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from relu_lib import gradflow as gf  # noqa: E402
+from relu_lib.chapters import gradient_flow as gf  # noqa: E402
 from relu_lib.init import torch_default, weight_variance  # noqa: E402
 
 

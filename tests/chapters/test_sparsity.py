@@ -5,7 +5,7 @@ from math import erf, sqrt
 import numpy as np
 import pytest
 
-from relu_lib import sparsity
+from relu_lib.chapters import sparsity
 
 
 def test_symmetric_weights_and_zero_bias_zero_half_of_every_layer():

@@ -1,0 +1,38 @@
+"""One module per chapter: ``book/X.md`` computes with ``relu_lib.chapters.X``.
+
+A chapter module holds what one chapter runs: its experiments, its figures and its explorables.
+It builds on the core of `relu_lib` (reference, torch path, nets, initialisers, data, metrics,
+plotting, explorable machinery) and nothing else imports it, so the core never depends on a
+chapter.
+
+A chapter module lists its explorables in a module-level mapping ``EXPLORABLES`` (short name ->
+factory); :func:`book_explorables` finds them all, so tests and benchmarks enumerate every
+explorable of the book without a list typed by hand.
+
+Examples
+--------
+>>> sorted(book_explorables())[:2]
+['dying_relu.born_dead', 'dying_relu.training']
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+
+__all__ = ["CHAPTERS", "book_explorables"]
+
+#: The chapter modules, by the name of the chapter file they serve (``book/<name>.md``).
+CHAPTERS: tuple[str, ...] = tuple(
+    sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
+
+
+def book_explorables() -> dict[str, Callable[[], object]]:
+    """Every explorable of the book: ``"chapter.name"`` -> factory of a fresh `Explorable`."""
+    found: dict[str, Callable[[], object]] = {}
+    for chapter in CHAPTERS:
+        module = importlib.import_module(f"{__name__}.{chapter}")
+        for name, factory in getattr(module, "EXPLORABLES", {}).items():
+            found[f"{chapter}.{name}"] = factory
+    return found
