@@ -1,7 +1,9 @@
 # relu-book: two commands do everything.
-#   make book   set up .venv if needed, execute every notebook, build the HTML book
-#   make test   set up .venv if needed, run the unit tests, build the book (warnings are errors),
-#               then test the built pages in headless Chromium (installed if missing)
+#   make book   set up .venv if needed, execute the chapters, build the HTML book (warnings are
+#               errors); a chapter whose code and relu_lib are unchanged is not executed again
+#   make test   set up .venv if needed, run the unit tests, build the book from scratch (every
+#               chapter executed), then test the built pages in headless Chromium (installed if
+#               missing) and the Binder environment
 
 PYTHON ?= python3
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -15,6 +17,12 @@ MATHJAX := _vendor/mathjax/tex-chtml.js
 # axe-core runs inside the browser tests (accessibility); fetched once, never served with the book.
 AXE_VERSION := 4.14.1
 AXE := _build/tools/axe-core/axe.min.js
+
+# cache: reuse executed chapters while their code and relu_lib are unchanged (an author's loop);
+# force: execute every chapter from scratch (`make test`, CI, the publish workflow).
+EXECUTE ?= cache
+# Under make, a browser or Binder test whose prerequisite is missing fails instead of skipping.
+export RELU_BOOK_REQUIRE := 1
 
 .PHONY: book test unit built binder chromium bench clean setup
 
@@ -38,15 +46,18 @@ $(AXE):
 	cd _build/tools && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar xzf axe-core-$(AXE_VERSION).tgz && mv package axe-core
 
 book: $(STAMP) $(MATHJAX)
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	RELU_BOOK_EXECUTE=$(EXECUTE) RELU_BOOK_BUILD=1 $(BIN)/jupyter-book build . \
+	  $(if $(filter force,$(EXECUTE)),--all) --warningiserror --nitpick --keep-going
 	@echo "The book is at $(CURDIR)/$(HTML)"
 
+# The unit suite: tests/ and the docstring examples of relu_lib (plain `pytest` runs the same).
 unit: $(STAMP)
-	$(BIN)/python -m pytest --ignore=tests/built --ignore=tests/binder
+	$(BIN)/python -m pytest
 
-# Tests of the built book in a real browser: Debian's Chromium, driven by Playwright.
+# Tests of the built book in a real browser: a Chromium already on the machine ($RELU_BOOK_CHROMIUM,
+# chromium, chromium-browser), else Debian's, driven by Playwright.
 chromium:
-	@command -v chromium >/dev/null || { \
+	@[ -n "$$RELU_BOOK_CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
 	  echo "Installing Chromium (Debian package) for the browser tests"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
@@ -60,7 +71,10 @@ built: $(STAMP) chromium $(AXE)
 binder: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/binder
 
-test: unit book built binder
+test: $(STAMP)
+	$(MAKE) unit
+	$(MAKE) book EXECUTE=force
+	$(MAKE) built binder
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/kernel.py

@@ -1,4 +1,4 @@
-"""The site's Sphinx extension, the Colab copies of the chapters and the publish workflow."""
+"""The site's Sphinx extensions, the Colab copies of the chapters and the CI and publish workflows."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def _load(name: str, path: Path):
 
 
 site = _load("relu_book_site", ROOT / "_ext" / "relu_book_site.py")
+build = _load("relu_book_build", ROOT / "_ext" / "relu_book_build.py")
 colab = _load("colab_notebooks", ROOT / ".ci" / "colab_notebooks.py")
 
 
@@ -149,7 +150,7 @@ def test_publish_workflow_builds_as_the_readme_and_enables_colab_after_publishin
     steps = wf["jobs"]["build"]["steps"]
     runs = [s.get("run", "") for s in steps]
     readme = (ROOT / "README.md").read_text()
-    build = next(i for i, r in enumerate(runs) if r.strip() == "make book")
+    build = next(i for i, r in enumerate(runs) if r.strip() == "make book EXECUTE=force")
     assert "make book" in readme
     publish = next(i for i, r in enumerate(runs) if "colab_notebooks.py" in r)
     assert publish < build and "git push" in runs[publish]
@@ -159,3 +160,82 @@ def test_publish_workflow_builds_as_the_readme_and_enables_colab_after_publishin
                s["with"]["path"] == "_build/html" for s in steps[build:])
     assert wf["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages")
     assert re.search(r'python-version:\s*"3\.11"', (ROOT / ".github/workflows/publish.yml").read_text())
+
+
+def test_ci_workflow_runs_the_gate_on_every_pull_request():
+    wf = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    assert "pull_request" in wf[True]  # YAML 1.1 reads the key `on` as True
+    runs = [s.get("run", "") for s in wf["jobs"]["test"]["steps"]]
+    assert "bash .ci/run" in runs
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+# --- _ext/relu_book_build.py ------------------------------------------------------------------
+
+class _App:
+    """What the build extension reads of a Sphinx application."""
+
+    def __init__(self, root: Path, mode: str = "cache"):
+        self.srcdir = str(root)
+        self.config = type("Config", (), {"nb_execution_mode": mode,
+                                           "nb_execution_cache_path": "_build/.jupyter_cache"})()
+
+
+def _library(root: Path, text: str = "x = 1\n") -> None:
+    (root / "relu_lib" / "chapters").mkdir(parents=True, exist_ok=True)
+    (root / "relu_lib" / "chapters" / "a.py").write_text(text)
+
+
+def test_library_fingerprint_changes_with_any_module_and_only_then(tmp_path):
+    _library(tmp_path)
+    first = build.library_fingerprint(tmp_path)
+    assert build.library_fingerprint(tmp_path) == first
+    (tmp_path / "relu_lib" / "notes.txt").write_text("not code")
+    assert build.library_fingerprint(tmp_path) == first
+    _library(tmp_path, "x = 2\n")
+    assert build.library_fingerprint(tmp_path) != first
+
+
+def test_a_library_change_empties_the_execution_cache_and_marks_every_page_outdated(tmp_path):
+    _library(tmp_path)
+    app = _App(tmp_path)
+    cache = tmp_path / "_build" / ".jupyter_cache"
+    build.forget_stale_executions(app, app.config)
+    (cache / "executed.db").write_text("a chapter's outputs")
+    env = type("Env", (), {"found_docs": {"book/a", "book/b", "book/c"}})()
+    assert build.reread_after_library_change(app, env, set(), set(), set()) == []
+
+    build.forget_stale_executions(app, app.config)  # same library: the cache stays
+    assert (cache / "executed.db").is_file()
+    assert build.reread_after_library_change(app, env, set(), {"book/b"}, set()) == []
+
+    _library(tmp_path, "x = 2\n")
+    build.forget_stale_executions(app, app.config)
+    assert not (cache / "executed.db").exists()
+    assert build.reread_after_library_change(app, env, set(), {"book/b"}, set()) == ["book/a",
+                                                                                   "book/c"]
+
+
+def test_forced_execution_leaves_the_cache_alone(tmp_path):
+    _library(tmp_path)
+    app = _App(tmp_path, mode="force")
+    build.forget_stale_executions(app, app.config)
+    assert not (tmp_path / "_build").exists()
+
+
+def test_execution_mode_comes_from_the_environment_and_is_checked(tmp_path, monkeypatch):
+    app = _App(tmp_path)
+    monkeypatch.setenv("RELU_BOOK_EXECUTE", "force")
+    build.choose_execution_mode(app, app.config)
+    assert app.config.nb_execution_mode == "force"
+    monkeypatch.setenv("RELU_BOOK_EXECUTE", "sometimes")
+    with pytest.raises(Exception, match="RELU_BOOK_EXECUTE must be one of"):
+        build.choose_execution_mode(app, app.config)
+
+
+def test_a_build_without_vendored_mathjax_stops_and_names_make_book(tmp_path):
+    with pytest.raises(Exception, match="make book"):
+        build.require_vendored_mathjax(_App(tmp_path), None)
+    (tmp_path / "_vendor" / "mathjax").mkdir(parents=True)
+    (tmp_path / "_vendor" / "mathjax" / "tex-chtml.js").write_text("// MathJax")
+    build.require_vendored_mathjax(_App(tmp_path), None)

@@ -19,6 +19,8 @@ import yaml
 from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+from webtools import missing  # noqa: E402
 BINDER = ROOT / "binder"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
@@ -118,7 +120,7 @@ def base_python() -> str:
     """python3 from PATH, skipping the environment that runs the tests."""
     found = shutil.which("python3", path=os.pathsep.join(_outside_this_env(os.environ.get("PATH", ""))))
     if not found:
-        pytest.fail("no python3 on PATH outside the test environment to make a fresh venv with", pytrace=False)
+        missing("no python3 on PATH outside the test environment to make a fresh venv with")
     return found
 
 

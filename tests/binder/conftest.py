@@ -17,7 +17,7 @@ from binderenv import (BINDER, ROOT, Lab, base_python, load_environment, pip_req
                        python_version, run, venv_env)
 
 sys.path.insert(0, str(ROOT / "tests"))
-from webtools import JupyterLabFailed, jupyterlab, launch  # noqa: E402
+from webtools import JupyterLabFailed, jupyterlab, launch, missing  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def binder_venv(tmp_path_factory) -> Path:
     found = run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
                 what="asking python3 its version", timeout=60).stdout.strip()
     if found != wanted:
-        pytest.fail(f"environment.yml asks for python {wanted}; {python} is {found}", pytrace=False)
+        missing(f"environment.yml asks for python {wanted}; {python} is {found}")
 
     venv = tmp_path_factory.mktemp("binder") / "venv"
     run([python, "-m", "venv", venv], what="creating a fresh venv", timeout=300)

@@ -1,7 +1,9 @@
 """Fixtures for tests of the built HTML book (run by `make test` after `make book`).
 
-These tests need `_build/html`; they fail, not skip, when it is missing, so a broken build can
-never pass as "no tests ran". The browser tests drive Debian's Chromium through Playwright.
+These tests need `_build/html` (`make book`) and Chromium. Run by name (`pytest tests/built`),
+they skip with a one-line reason when either is missing; under `make` (RELU_BOOK_REQUIRE=1) they
+fail instead, so a broken build can never pass as "no tests ran". The browser tests drive
+Debian's Chromium through Playwright.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ import pytest
 from bookpaths import HTML, ROOT
 
 import harness
+from webtools import missing
 
 
-def pytest_collection_modifyitems(config, items):
+@pytest.fixture(autouse=True, scope="session")
+def built_book():
+    """Every test here reads the built book."""
     if not (HTML / "index.html").is_file():
-        raise pytest.UsageError(f"{HTML.relative_to(ROOT)} is missing: run `make book` first")
+        missing(f"no built book in {HTML.relative_to(ROOT)}: run `make book` first")
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from pathlib import Path
 from bookpaths import AXE, HTML, ROOT
 
 sys.path.insert(0, str(ROOT / "tests"))
-from webtools import launch  # noqa: E402,F401  (re-exported for the tests and benchmarks)
+from webtools import launch, missing  # noqa: E402,F401  (launch: for the tests and benchmarks)
 
 VIEWPORT = {"width": 1200, "height": 900}
 # Folders of the built site that hold assets, sources and downloads, not pages of the book.
@@ -170,6 +170,8 @@ def untypeset_math(page) -> dict:
 
 def axe_violations(page) -> list[dict]:
     """Run axe-core (vendored from the npm registry by `make`) on the page; its violations."""
+    if not AXE.is_file():
+        missing(f"axe-core not found at {AXE.relative_to(ROOT)}: `make built` fetches it")
     page.add_script_tag(path=str(AXE))
     return page.evaluate(
         """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations.map(v => ({
