@@ -7,7 +7,8 @@ The policy, stated once:
   ``float64``. Anything else raises a `TypeError` that names the function: strings,
   ``None``, ``bool``, complex numbers, object arrays, ragged lists, ``longdouble``.
 * Float input keeps its dtype. ``float16`` is computed in ``float32`` and rounded once
-  at the end, as torch does on the CPU.
+  at the end, as torch does on the CPU (the smooth functions of `relu_lib.reference`
+  go further: float16 and float32 in ``float64``, rounded once).
 * Integer input is promoted to ``float64`` (where torch raises ``NotImplementedError``),
   except by `relu` and `relu6`, which are exact on integers and keep their dtype.
 * A 0-d result (from a Python scalar or a 0-d array) is returned as a NumPy scalar,

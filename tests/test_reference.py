@@ -1,4 +1,10 @@
-"""Tests of `relu_lib.reference`: parity with torch, derivatives, laws, input handling, properties.
+"""Tests of `relu_lib.reference`: parity with torch, limits, derivatives, laws, input handling.
+
+Torch is the oracle at finite inputs and NaN only. At +-inf the values and derivatives are
+the mathematical limits, stated in tables (`VALUE_LIMITS`, `DERIVATIVE_LIMITS`): torch is no oracle
+there, as its vectorised CPU kernels give NaN for GELU, SiLU and Mish at -inf on some CPUs
+(AVX512) and not on others. How close the reference is to the exact values is measured
+against mpmath in ``test_accuracy.py``.
 
 Parity tolerance, per dtype: ``|ours - torch| <= RTOL * |torch| + ATOL`` (eps: machine epsilon)
 
@@ -7,8 +13,9 @@ Parity tolerance, per dtype: ``|ours - torch| <= RTOL * |torch| + ATOL`` (eps: m
     float16: RTOL = 2 eps = 2.0e-3,  ATOL = 2e-6 (33 steps of the smallest subnormal)
 
 The ATOL covers cancellation where a derivative crosses 0 (GELU near -0.75, SiLU near
--1.28, Mish near -1.19) and the tails of tanh-GELU, where a one-ulp difference in tanh
-is multiplied by ``x * sqrt(2/pi) * (1 + 0.134 x^2)``. Elsewhere the results agree to a few ulp.
+-1.28, Mish near -1.19) and torch's own tails: its GELU forms ``1 + erf(x / sqrt 2)`` and
+``1 + tanh(...)``, which cancel for x << 0 (the reference does not), so there torch is off
+by about ``|x| * eps`` in absolute terms. Elsewhere the results agree to a few ulp.
 """
 from __future__ import annotations
 
@@ -99,10 +106,13 @@ def torch_value_and_grad(torch, torch_fn, x):
 
 
 def hard_inputs(dtype) -> np.ndarray:
-    """Signed zeros, subnormals, extremes, inf, NaN, a dense grid, and every kink +- a few ulp."""
+    """Signed zeros, subnormals, extremes, NaN, a dense grid, and every kink +- a few ulp.
+
+    No infinities: there the expected values are the limits, not torch's (see the docstring).
+    """
     info = np.finfo(dtype)
     special = [0.0, -0.0, info.smallest_subnormal, -info.smallest_subnormal, info.tiny,
-               -info.tiny, info.max, -info.max, np.inf, -np.inf, np.nan]
+               -info.tiny, info.max, -info.max, np.nan]
     wide = np.geomspace(info.tiny, info.max / 2, 300)
     near_kinks = [k + i * np.spacing(dtype(max(k, 1.0))) for k in (0.0, 5.0, 6.0, 20.0)
                   for i in range(-3, 4)]
@@ -127,9 +137,23 @@ def assert_matches_torch(ours, theirs, dtype, zero_sign=True):
 
 # --- parity with torch ------------------------------------------------------------------
 
+def where_torch_is_an_oracle(name: str, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of `x` for the values and the derivatives: all but the huge inputs where an
+    intermediate of torch's kernel overflows. There torch's float32 GELU gives inf for
+    ``x > max / 2`` (``x * (1 + erf)``), and the derivative of tanh-GELU NaN once ``x**2``
+    overflows (``|x| > 1.8e19`` in float32, ``1.3e154`` in float64); the reference gives
+    ``x`` and the limits 0 and 1, checked in ``test_accuracy.py``. Derivatives at NaN
+    differ by design (torch: 1 or the slope for the piecewise functions)."""
+    big = float(np.finfo(np.promote_types(x.dtype, np.float32)).max)
+    size = np.abs(x.astype(np.float64))
+    value_oracle = ~(size >= big / 2) if name == "gelu" else np.ones(x.shape, bool)
+    grad_oracle = np.isfinite(x) & (size < math.sqrt(big) if name == "gelu(tanh)" else True)
+    return value_oracle, grad_oracle
+
+
 @pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("name", CASES)
-def test_values_and_derivatives_match_torch_on_hard_inputs(torch, name, dtype):
+def test_values_and_derivatives_match_torch_on_finite_hard_inputs_and_nan(torch, name, dtype):
     function, derivative, torch_fn = CASES[name]
     x = hard_inputs(dtype)
     value, grad = torch_value_and_grad(torch, torch_fn, x)
@@ -137,9 +161,19 @@ def test_values_and_derivatives_match_torch_on_hard_inputs(torch, name, dtype):
     # its float16/float64 kernels, like ours in every dtype, return -0.0 there.
     # relu's (and so relu6's) zero sign is NumPy's: see test_relu_of_minus_zero_is_zero_...
     exact_zero_sign = (name, dtype) != ("gelu", np.float32) and name not in ("relu", "relu6")
-    assert_matches_torch(function(x), value, dtype, zero_sign=exact_zero_sign)
-    finite = np.isfinite(x)
-    assert_matches_torch(derivative(x)[finite], grad[finite], dtype, zero_sign=False)
+    value_oracle, grad_oracle = where_torch_is_an_oracle(name, x)
+    assert_matches_torch(function(x)[value_oracle], value[value_oracle], dtype,
+                         zero_sign=exact_zero_sign)
+    assert_matches_torch(derivative(x)[grad_oracle], grad[grad_oracle], dtype, zero_sign=False)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_empty_and_zero_dim_inputs_match_torch(torch, name):
+    function, derivative, torch_fn = CASES[name]
+    for x in (np.zeros((0, 3)), np.array(-1.25), np.array(0.5, dtype=np.float32)):
+        value, grad = torch_value_and_grad(torch, torch_fn, x)
+        assert_matches_torch(np.asarray(function(x)), value, x.dtype.type)
+        assert_matches_torch(np.asarray(derivative(x)), grad, x.dtype.type, zero_sign=False)
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -214,19 +248,51 @@ def test_relu_grad_rejects_at_zero_outside_unit_interval(at_zero):
         relu_grad(0.0, at_zero=at_zero)
 
 
-LIMITS = {"relu": (0, 1), "leaky_relu": (0.01, 1), "leaky_relu(0.2)": (0.2, 1),
-          "prelu(0.25)": (0.25, 1), "elu": (0, 1), "elu(2)": (0, 1), "selu": (0, SELU_SCALE),
-          "gelu": (0, 1), "gelu(tanh)": (0, 1), "silu": (0, 1), "softplus": (0, 1),
-          "softplus(2, 10)": (0, 1), "mish": (0, 1), "relu6": (0, 0)}
+# name: (f(-inf), f(+inf)) and (f'(-inf), f'(+inf)): the mathematical limits, in every dtype.
+VALUE_LIMITS = {
+    "relu": (0, np.inf), "leaky_relu": (-np.inf, np.inf), "leaky_relu(0.2)": (-np.inf, np.inf),
+    "prelu(0.25)": (-np.inf, np.inf), "elu": (-1, np.inf), "elu(2)": (-2, np.inf),
+    "selu": (-SELU_SCALE * SELU_ALPHA, np.inf), "gelu": (0, np.inf), "gelu(tanh)": (0, np.inf),
+    "silu": (0, np.inf), "softplus": (0, np.inf), "softplus(2, 10)": (0, np.inf),
+    "mish": (0, np.inf), "relu6": (0, 6),
+}
+DERIVATIVE_LIMITS = {
+    "relu": (0, 1), "leaky_relu": (0.01, 1), "leaky_relu(0.2)": (0.2, 1),
+    "prelu(0.25)": (0.25, 1), "elu": (0, 1), "elu(2)": (0, 1), "selu": (0, SELU_SCALE),
+    "gelu": (0, 1), "gelu(tanh)": (0, 1), "silu": (0, 1), "softplus": (0, 1),
+    "softplus(2, 10)": (0, 1), "mish": (0, 1), "relu6": (0, 0),
+}
+# Lengths around any SIMD width, and a strided view: no code path may differ at infinity.
+LENGTHS = (1, 7, 33, 64)
+
+
+def infinities_and_nan(dtype, length):
+    """``[-inf, inf, nan]`` repeated to `length`, contiguous, and as every other element."""
+    pattern = np.resize(np.array([-np.inf, np.inf, np.nan], dtype=dtype), 2 * length)
+    return pattern[:length], np.repeat(pattern[:length], 2)[::2]
 
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("name", CASES)
-def test_derivative_is_its_limit_at_infinity_and_nan_at_nan(name, dtype):
-    derivative = CASES[name][1]
-    result = derivative(np.array([-np.inf, np.inf, np.nan], dtype=dtype))
-    assert result.dtype == dtype
-    np.testing.assert_array_equal(result, np.array([*LIMITS[name], np.nan], dtype=dtype))
+@pytest.mark.parametrize("kind", ["value", "derivative"])
+def test_value_and_derivative_are_their_limits_at_infinity_and_nan_at_nan(kind, name, dtype):
+    function = CASES[name][0 if kind == "value" else 1]
+    limits = (VALUE_LIMITS if kind == "value" else DERIVATIVE_LIMITS)[name]
+    for length in LENGTHS:
+        expected = np.resize(np.array([*limits, np.nan], dtype=dtype), length)
+        for x in infinities_and_nan(dtype, length):
+            result = function(x)
+            assert result.dtype == dtype
+            np.testing.assert_array_equal(result, expected, err_msg=f"length {length}")
+
+
+def test_zero_slope_gives_zero_not_nan_at_minus_infinity():
+    # slope * x is 0 for every x < 0, so its limit is 0, where -inf * 0 would be NaN
+    x = np.array([[-np.inf, -2.0], [-np.inf, 3.0]])
+    np.testing.assert_array_equal(leaky_relu(x, negative_slope=0.0), [[0, 0], [0, 3]])
+    np.testing.assert_array_equal(prelu(x, [0.0, 0.5]), [[0, -1], [0, 3]])
+    np.testing.assert_array_equal(prelu(x.T, [0.0, 0.5]), [[0, -np.inf], [0, 3]])
+    assert leaky_relu(-np.inf, negative_slope=-0.5) == np.inf
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -373,13 +439,6 @@ def test_relu_of_minus_zero_is_zero_of_either_sign(dtype):
         result = function(np.array([-0.0, 0.0], dtype=dtype))
         np.testing.assert_array_equal(result, [0.0, 0.0])
         assert not np.signbit(result[1])
-
-
-@pytest.mark.parametrize("dtype", FLOATS, ids=lambda d: d.__name__)
-def test_values_at_minus_infinity_follow_torch_nan_from_zero_times_infinity(dtype):
-    x = np.array([-np.inf], dtype=dtype)
-    for function in (gelu, partial(gelu, approximate="tanh"), silu, mish):
-        assert np.isnan(function(x)).all()
 
 
 def test_gelu_rejects_unknown_approximation():
@@ -531,12 +590,16 @@ def test_import_relu_lib_works_without_torch():
                           text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr
     zero, gelu_one, version = done.stdout.split()
-    assert (zero, version) == ("0.0", "0.1.0")
+    assert (zero, version) == ("0.0", relu_lib.__version__)
     assert float(gelu_one) == pytest.approx(0.5 * (1 + math.erf(math.sqrt(0.5))), rel=1e-15)
 
 
-def test_package_reexports_the_reference_api():
-    assert relu_lib.__version__ == "0.1.0"
+def test_package_reexports_the_reference_api_and_states_the_version_of_pyproject():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert relu_lib.__version__ == project["version"]
     assert all(getattr(relu_lib, name) is getattr(reference, name) for name in reference.__all__)
 
 
