@@ -24,8 +24,8 @@ from relu_lib.init import initialise_layers
 from relu_lib.nets import History, _loss_function, minibatches
 from relu_lib.torch_path import ReLUAtZero
 
-__all__ = ["ACTIVATION_MODULES", "activation_module", "mlp", "LOSSES", "train", "ActivationRecorder",
-           "hidden_outputs"]
+__all__ = ["ACTIVATION_MODULES", "activation_module", "mlp", "NORMS", "Residual", "LOSSES", "train",
+           "ActivationRecorder", "hidden_outputs"]
 
 ACTIVATION_MODULES: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -60,6 +60,41 @@ def activation_module(name: str, **kwargs: Any) -> nn.Module:
     return ACTIVATION_MODULES[name](**kwargs)
 
 
+class Residual(nn.Module):
+    """An identity shortcut around ``branch``: ``x + scale * branch(x)`` (He et al., 2016).
+
+    Examples
+    --------
+    >>> block = Residual(nn.Linear(3, 3, bias=False), scale=0.0)
+    >>> block(torch.ones(1, 3))
+    tensor([[1., 1., 1.]], grad_fn=<AddBackward0>)
+    """
+
+    def __init__(self, branch: nn.Module, scale: float = 1.0) -> None:
+        super().__init__()
+        self.branch = branch
+        self.scale = scale
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.scale * self.branch(x)
+
+    def extra_repr(self) -> str:
+        return f"scale={self.scale:g}"
+
+
+NORMS: dict[str, type[nn.Module]] = {"batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+"""Normalisations that :func:`mlp` can put between a hidden layer's Linear and its activation."""
+
+
+def _linear(W: np.ndarray, b: np.ndarray, dtype: torch.dtype) -> nn.Linear:
+    """An ``nn.Linear`` holding ``W`` (as ``relu_lib.nets.MLP`` stores it, transposed) and ``b``."""
+    linear = nn.utils.skip_init(nn.Linear, *W.shape, dtype=dtype)
+    with torch.no_grad():
+        linear.weight.copy_(torch.from_numpy(W.T))
+        linear.bias.copy_(torch.from_numpy(b))
+    return linear
+
+
 def mlp(
     sizes: Sequence[int],
     activation: str = "relu",
@@ -68,12 +103,26 @@ def mlp(
     bias: float | str = 0.0,
     seed: int = 0,
     dtype: torch.dtype | None = None,
+    norm: str | None = None,
+    residual: bool = False,
+    residual_scale: float = 1.0,
     **activation_kwargs: Any,
 ) -> nn.Sequential:
-    """``Linear, activation, Linear, ..., Linear`` with weights from :mod:`relu_lib.init`.
+    """``Linear, activation, ..., Linear`` with weights from :mod:`relu_lib.init`.
 
-    Parameters are those of :class:`relu_lib.nets.MLP`, plus ``dtype``
-    (default: torch's default float dtype).
+    Parameters are those of :class:`relu_lib.nets.MLP`, plus
+
+    dtype
+        default: torch's default float dtype.
+    norm
+        ``"batch"`` or ``"layer"``: each hidden layer is ``Linear, norm, activation``.
+    residual
+        Each hidden layer whose input and output widths agree becomes
+        :class:`Residual`: ``h + residual_scale * f(norm(W h + b))``. The first hidden layer
+        (from the input) and the output layer stay plain.
+
+    With ``norm=None`` and ``residual=False`` the weights and the function are those of
+    ``MLP(sizes, ...)``; the options add layers but draw the same weights.
 
     Examples
     --------
@@ -84,18 +133,27 @@ def mlp(
       (1): Tanh()
       (2): Linear(in_features=8, out_features=1, bias=True)
     )
+    >>> [type(m).__name__ for m in mlp([2, 8, 8, 1], norm="batch", residual=True)]
+    ['Linear', 'BatchNorm1d', 'ReLU', 'Residual', 'Linear']
     """
+    if norm is not None and norm not in NORMS:
+        raise ValueError(f"unknown norm {norm!r}; valid: {', '.join(NORMS)} or None")
     dtype = torch.get_default_dtype() if dtype is None else dtype
     weights, biases = initialise_layers(sizes, init, gain=gain, bias=bias, seed=seed)
     layers: list[nn.Module] = []
     for l, (W, b) in enumerate(zip(weights, biases)):
-        if l > 0:
-            layers.append(activation_module(activation, **activation_kwargs))
-        linear = nn.utils.skip_init(nn.Linear, *W.shape, dtype=dtype)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(W.T))
-            linear.bias.copy_(torch.from_numpy(b))
-        layers.append(linear)
+        linear = _linear(W, b, dtype)
+        if l == len(weights) - 1:
+            layers.append(linear)
+            break
+        hidden = [linear]
+        if norm is not None:
+            hidden.append(NORMS[norm](W.shape[1], dtype=dtype))
+        hidden.append(activation_module(activation, **activation_kwargs))
+        if residual and W.shape[0] == W.shape[1]:
+            layers.append(Residual(nn.Sequential(*hidden), scale=residual_scale))
+        else:
+            layers += hidden
     return nn.Sequential(*layers)
 
 
