@@ -1,7 +1,8 @@
 """relu_lib: the library behind relu-book; the NumPy reference API is re-exported here.
 
-The core modules (``reference``, ``torch_path``, ``init``, ``data``, ``nets``, ``torch_nets``,
-``metrics``, ``diagnostics``, ``classic``, ``plotting``, ``explore``) know nothing of the book;
+The core modules (``reference``, ``torch_path``, ``init``, ``data``, ``nets``, ``torch_nets``, ``cache``,
+``metrics``, ``diagnostics``, ``classic``, ``plotting``, ``explore``, ``selfcheck``) know nothing of
+the book;
 ``relu_lib.chapters`` holds one module per chapter, built on them.
 """
 import importlib

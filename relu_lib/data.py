@@ -10,10 +10,11 @@ scikit-learn's makers) and are shuffled, with classes as equal in size as
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Callable, NamedTuple
 
 import numpy as np
+
+from relu_lib.cache import cached
 
 __all__ = ["CURVES", "curve_1d", "moons", "circles", "spirals", "Split", "digits"]
 
@@ -166,17 +167,13 @@ class Split(NamedTuple):
     y_test: np.ndarray
 
 
-@lru_cache(maxsize=1)
+@cached(maxsize=1)
 def _load_digits() -> tuple[np.ndarray, np.ndarray]:
     """The bundled scikit-learn digits, read once: pixels in 0..16 and labels, read-only."""
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    X = np.asarray(bunch.data, dtype=np.float64)
-    y = np.asarray(bunch.target, dtype=np.int64)
-    X.flags.writeable = False
-    y.flags.writeable = False
-    return X, y
+    return np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64)
 
 
 def _stratified_test_mask(y: np.ndarray, test_fraction: float, rng: np.random.Generator) -> np.ndarray:

@@ -1,10 +1,12 @@
 """Explorables: declare controls, a compute and a plot once; show them live or as a kernel-free twin.
 
-An :class:`Explorable` is three things:
+An :class:`Explorable` is three things (and an optional fourth):
 
 * its **controls** (:class:`Slider` and :class:`Choice`), each with a default;
 * a pure **compute** function from control values to data (tested without a display);
-* a **plot** function from that data to a matplotlib figure.
+* a **plot** function from that data to a matplotlib figure;
+* optionally an **update** function that changes that figure in place for new data, which makes
+  a live redraw several times faster (see :class:`relu_lib.plotting.LiveFigure`).
 
 Displayed in a notebook, it is one output with two representations. A Jupyter front-end with a
 kernel renders the live ipywidgets version, which recomputes on every change. The HTML book,
@@ -12,6 +14,10 @@ which has no kernel, renders the *twin*: self-contained HTML with the same contr
 lines of JavaScript that switch between figures precomputed during the build. The twin varies each
 control around the defaults (others held at their defaults), plus the full grid of any pair of
 controls declared to interact, and says so in its caption. It loads nothing from the network.
+
+The twin takes seconds to precompute, so it is built only where it will be read: see
+:func:`twin_wanted`. A reader in JupyterLab gets the widget at once, and its first figure right
+after the cell has run.
 
 Examples
 --------
@@ -27,19 +33,25 @@ Examples
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import itertools
 import json
+import os
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from relu_lib.plotting import blank_figure, draw_message, figure_to_png
+from relu_lib.nets import limited_blas
+from relu_lib.plotting import LiveFigure, blank_figure, draw_message, figure_to_png, pixels_to_png
 
-__all__ = ["Choice", "Explorable", "Slider"]
+__all__ = ["Choice", "Explorable", "Slider", "twin_wanted"]
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @dataclass(frozen=True)
@@ -83,21 +95,39 @@ class Slider:
 
 @dataclass(frozen=True)
 class Choice:
-    """A control that picks one of ``options`` (strings)."""
+    """A control that picks one of ``options``: values of any type (numbers, strings, ...).
+
+    The twin and the widget label each option by :func:`_fmt` (``0.001`` -> ``"0.001"``, ``1.0``
+    -> ``"1"``), so the labels must be distinct; the compute function receives the value itself.
+
+    Examples
+    --------
+    >>> Choice("lr", "learning rate", (0.01, 0.1, 1.0), default=0.1).labels()
+    ['0.01', '0.1', '1']
+    """
 
     name: str
     label: str
-    options: tuple[str, ...]
-    default: str
+    options: tuple[Any, ...]
+    default: Any
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "options", tuple(self.options))
         if self.default not in self.options:
             raise ValueError(f"Choice {self.name!r}: default {self.default!r} not in {self.options}")
+        labels = self.labels()
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"Choice {self.name!r}: options {self.options} do not have distinct "
+                             f"labels {labels}")
 
-    def values(self) -> list[str]:
+    def labels(self) -> list[str]:
+        """How the twin and the widget show each option, in order."""
+        return [_fmt(v) for v in self.options]
+
+    def values(self) -> list[Any]:
         return list(self.options)
 
-    def extremes(self) -> list[str]:
+    def extremes(self) -> list[Any]:
         return list(self.options)
 
 
@@ -113,10 +143,15 @@ class Explorable:
     title : shown above the controls
     controls : the sliders and choices, in display order
     compute : ``compute(**values) -> data``; pure and seeded
-    plot : ``plot(data, fig) -> None``; draws onto an empty matplotlib figure
+    plot : ``plot(data, fig) -> handles``; draws onto an empty matplotlib figure and returns the
+        artists that ``update`` changes (or None)
     interact : pairs of control names whose full grid the twin precomputes
     caption : one sentence saying what to look for
     figsize : figure size in inches
+    update : optional ``update(data, fig, handles) -> bool`` for the live view: changes the
+        figure that ``plot`` drew in place (see :class:`relu_lib.plotting.LiveFigure`)
+
+    Computations run with one BLAS thread (:func:`relu_lib.nets.limited_blas`).
     """
 
     title: str
@@ -126,8 +161,11 @@ class Explorable:
     interact: Sequence[tuple[str, str]] = ()
     caption: str = ""
     figsize: tuple[float, float] = (7.0, 3.4)
+    update: Callable[[Any, Any, Any], bool] | None = None
     _names: list[str] = field(init=False, repr=False)
     _png_cache: dict[str, bytes] = field(init=False, repr=False, default_factory=dict)
+    _live: LiveFigure | None = field(init=False, repr=False, default=None)
+    _live_pngs: OrderedDict = field(init=False, repr=False, default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         self._names = [c.name for c in self.controls]
@@ -146,10 +184,18 @@ class Explorable:
         return self.controls[self._names.index(name)]
 
     def _complete(self, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with defaults for the missing controls; slider values snapped to their grid
+        (a widget's float slider reports 0.30000000000000004 for 0.3)."""
         unknown = set(values) - set(self._names)
         if unknown:
             raise TypeError(f"{self.title!r} has no controls named {sorted(unknown)}; it has {self._names}")
-        return {**self.defaults(), **values}
+        values = {**self.defaults(), **values}
+        return {c.name: c.snap(values[c.name]) if isinstance(c, Slider) else values[c.name]
+                for c in self.controls}
+
+    def _compute(self, values: dict[str, Any]) -> Any:
+        with np.errstate(all="ignore"), limited_blas(1):
+            return self.compute(**values)
 
     # ---------------------------------------------------------------- drawing
     def figure(self, **values: Any):
@@ -161,19 +207,14 @@ class Explorable:
         values = self._complete(values)
         fig = blank_figure(self.figsize)
         try:
-            with np.errstate(all="ignore"):
-                data = self.compute(**values)
-            self.plot(data, fig)
+            self.plot(self._compute(values), fig)
         except Exception as exc:  # a control setting must never show a traceback
-            draw_message(fig, f"This setting could not be drawn:\n{type(exc).__name__}: {exc}")
+            draw_message(fig, _failure(exc))
         return fig
 
     def png(self, **values: Any) -> bytes:
-        """The figure for these values as (palette-quantised) PNG bytes; cached per setting.
-
-        The twin fills the cache with every precomputed setting, so the live view shows those
-        at once and draws only the settings the twin does not have.
-        """
+        """The figure for these values, drawn from scratch, as the twin's (palette-quantised) PNG
+        bytes; cached per setting."""
         key = self._key(self._complete(values))
         if key not in self._png_cache:
             self._png_cache[key] = figure_to_png(self.figure(**values))
@@ -248,15 +289,45 @@ class Explorable:
                 f'<input type="range" name="{c.name}" min="0" max="{len(vals) - 1}" step="1" value="{idx}" '
                 f"data-values='{json.dumps(vals)}'> <output>{vals[idx]}</output></label>"
             )
+        selected = _fmt(default)
         opts = "".join(
-            f'<option value="{html.escape(v)}"{" selected" if v == default else ""}>{html.escape(v)}</option>'
+            f'<option value="{html.escape(v)}"{" selected" if v == selected else ""}>{html.escape(v)}</option>'
             for v in vals
         )
         return f'<label class="relu-ctl">{html.escape(c.label)} <select name="{c.name}">{opts}</select></label>'
 
     # ----------------------------------------------------------------- live
+    def live_png(self, **values: Any) -> bytes:
+        """The live view's figure for these values as PNG bytes (fast encoding, no palette).
+
+        The figure is kept between calls and changed in place when the explorable has an
+        ``update`` (see :class:`relu_lib.plotting.LiveFigure`); the last 256 settings are cached.
+        """
+        values = self._complete(values)
+        key = self._key(values)
+        if key in self._live_pngs:
+            self._live_pngs.move_to_end(key)
+            return self._live_pngs[key]
+        if self._live is None:
+            self._live = LiveFigure(self.figsize, self.plot, self.update)
+        try:
+            data = self._compute(values)
+        except Exception as exc:  # a control setting must never show a traceback
+            pixels = self._live.message(_failure(exc))
+        else:
+            pixels = self._live.show(data)
+        png = self._live_pngs[key] = pixels_to_png(pixels)
+        if len(self._live_pngs) > 256:
+            self._live_pngs.popitem(last=False)
+        return png
+
     def widget(self):
-        """The live ipywidgets version: controls plus an image that is redrawn on every change."""
+        """The live ipywidgets version: controls plus an image that is redrawn on every change.
+
+        The widget is returned at once with a blank image of the figure's size; its first figure
+        is drawn as soon as the kernel is free (right after the cell that shows it), or at once
+        where no event loop runs (a script, a test).
+        """
         import ipywidgets as W
 
         boxes = {}
@@ -268,29 +339,96 @@ class Explorable:
                 boxes[c.name] = W.FloatSlider(value=c.snap(c.default), min=c.min, max=c.max, step=c.step,
                                               description=c.label, continuous_update=False)
             else:
-                boxes[c.name] = W.Dropdown(options=list(c.options), value=c.default, description=c.label)
+                boxes[c.name] = W.Dropdown(options=list(zip(c.labels(), c.options)), value=c.default,
+                                           description=c.label)
         for b in boxes.values():
             b.style.description_width = "initial"
-        image = W.Image(format="png", layout=W.Layout(max_width="100%"))
+        image = W.Image(value=self._blank_png(), format="png", layout=W.Layout(max_width="100%"))
 
         def redraw(_=None):
-            image.value = self.png(**{n: b.value for n, b in boxes.items()})
+            image.value = self.live_png(**{n: b.value for n, b in boxes.items()})
 
         for b in boxes.values():
             b.observe(redraw, names="value")
-        redraw()
+        _soon(redraw)
         header = W.HTML(f"<b>{html.escape(self.title)}</b>")
         return W.VBox([header, W.HBox(list(boxes.values()), layout=W.Layout(flex_flow="row wrap")), image])
 
+    def _blank_png(self) -> bytes:
+        """A white PNG of the figure's size: holds the widget's place until the first figure."""
+        fig = blank_figure(self.figsize)
+        width, height = (int(round(v)) for v in fig.get_size_inches() * fig.dpi)
+        return pixels_to_png(np.full((height, width, 4), 255, dtype=np.uint8))
+
+    def _live_note_html(self) -> str:
+        return (f'<div class="relu-explorable-live-note"><strong>{html.escape(self.title)}</strong>: '
+                "an explorable. It shows as a live widget in a Jupyter front-end with ipywidgets; "
+                "<code>twin_html()</code> gives a version that needs no kernel.</div>")
+
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": f"<Explorable {self.title!r}>", "text/html": self.twin_html()}
+        """The live widget's view plus text/html: the twin where :func:`twin_wanted`, else a note."""
+        bundle: dict[str, Any] = {"text/plain": f"<Explorable {self.title!r}>"}
+        if (include is None or "text/html" in include) and not (exclude and "text/html" in exclude):
+            bundle["text/html"] = self.twin_html() if twin_wanted() else self._live_note_html()
         try:
             live = self.widget()._repr_mimebundle_()
         except ImportError:
             live = None
         if live:
-            bundle["application/vnd.jupyter.widget-view+json"] = live["application/vnd.jupyter.widget-view+json"]
+            bundle[WIDGET_VIEW] = live[WIDGET_VIEW]
         return bundle
+
+
+def twin_wanted() -> bool:
+    """Whether a displayed explorable carries its twin (seconds to build) besides the widget.
+
+    The twin is what the HTML book shows, so it must be in the notebooks that the book build
+    executes; a reader in JupyterLab sees the widget and must not wait for it. The rule:
+
+    1. the environment variable ``RELU_BOOK_BUILD`` decides when it is ``1`` (twin) or ``0``
+       (no twin);
+    2. otherwise the twin is built unless the code runs in a Jupyter kernel whose current
+       request comes from a front-end that reads input from its user. That is the
+       ``allow_stdin`` flag of the Jupyter messaging protocol's ``execute_request``: JupyterLab,
+       Notebook, VS Code and Colab set it; programs that execute notebooks without a reader
+       (nbclient, used by jupyter-book/myst-nb, jupyter-cache, ``nbconvert --execute`` and
+       papermill) do not. Outside a kernel (a script, a test) the twin is built too.
+
+    So the book needs no setting, and an unknown case errs towards building the twin: slower,
+    never a page without its figures.
+    """
+    flag = os.environ.get("RELU_BOOK_BUILD", "").strip()
+    if flag in ("0", "1"):
+        return flag == "1"
+    return not _reader_present()
+
+
+def _reader_present() -> bool:
+    """True inside a Jupyter kernel executing a request that allows input from a user."""
+    try:
+        from IPython import get_ipython
+
+        kernel = getattr(get_ipython(), "kernel", None)
+        if kernel is None:
+            return False
+        return bool(kernel.get_parent().get("content", {}).get("allow_stdin", False))
+    except Exception:  # no IPython, an old ipykernel: assume no reader, build the twin
+        return False
+
+
+def _soon(callback: Callable[[], Any]) -> None:
+    """Run ``callback`` as soon as the running event loop is free (in a Jupyter kernel: once
+    the current cell has finished), or now where no event loop runs."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        callback()
+    else:
+        loop.call_soon(callback)
+
+
+def _failure(exc: Exception) -> str:
+    return f"This setting could not be drawn:\n{type(exc).__name__}: {exc}"
 
 
 def _fmt(v: Any) -> str:

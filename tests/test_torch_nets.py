@@ -212,3 +212,104 @@ def test_metrics_on_recorded_dead_layer():
     summary = layer_summary(recorder.last)
     np.testing.assert_array_equal(summary["dead_fraction"], [1.0, 1.0])
     np.testing.assert_array_equal(summary["zero_fraction"], [1.0, 1.0])
+
+
+# --- backward at exact kinks ---------------------------------------------------------
+
+def _kinked_pair(activation, **kwargs):
+    """A NumPy MLP and its torch twin (same seed: same weights), with some weights replaced by
+    binary fractions so that, on the input (1, 1), unit 0 of each hidden layer has a
+    pre-activation of exactly 0 and unit 1 of the second layer exactly 6, in any order of
+    summation (every product and partial sum is exact)."""
+    net = nets.MLP([2, 4, 3, 2], activation=activation, seed=3, **kwargs)
+    net.W[0][:, 0] = [0.75, -0.75]          # z1[0] = 0.75 - 0.75 = 0
+    net.W[0][:, 1] = [1.5, 0.5]             # z1[1] = 2, so h1[1] = 2
+    net.W[1][:, :3] = 0.0
+    net.W[1][:2, 0], net.b[1][0] = [0.5, 0.25], -0.5    # z2[0] = 2·0.25 − 0.5 = 0
+    net.W[1][:2, 1], net.b[1][1] = [1.0, 3.0], 0.0      # z2[1] = 2·3 = 6
+    net.W[1][:2, 2], net.b[1][2] = [-1.0, 0.5], 0.25    # z2[2] = 1.25: alive, passes gradient down
+    model = mlp([2, 4, 3, 2], activation=activation, seed=3, dtype=torch.float64, **kwargs)
+    with torch.no_grad():
+        for linear, W, b in zip([m for m in model if isinstance(m, nn.Linear)], net.W, net.b):
+            linear.weight.copy_(torch.from_numpy(W.T))
+            linear.bias.copy_(torch.from_numpy(b))
+    return net, model
+
+
+def _torch_pass(model, X, dout):
+    """Forward and backward through ``model`` layer by layer, keeping every dL/dz."""
+    h, zs = torch.from_numpy(X), []
+    for module in model:
+        h = module(h)
+        if isinstance(module, nn.Linear):
+            h.retain_grad()
+            zs.append(h)
+    h.backward(torch.from_numpy(dout))
+    return [z.detach().numpy() for z in zs], [z.grad.numpy() for z in zs]
+
+
+@pytest.mark.parametrize("activation, kwargs, kinks, slope", [
+    ("relu", {}, [(0, 0, 0.0), (1, 0, 0.0)], 0.0),
+    ("relu", {"at_zero": 0.5}, [(0, 0, 0.0), (1, 0, 0.0)], 0.5),
+    ("relu6", {}, [(0, 0, 0.0), (1, 0, 0.0), (1, 1, 6.0)], 0.0),
+], ids=["relu", "relu_at_zero_half", "relu6"])
+def test_numpy_backward_agrees_with_autograd_at_exact_kinks(activation, kwargs, kinks, slope):
+    """At a pre-activation of exactly 0 (and 6 for ReLU6) both sides take the derivative
+    ``slope``: 0 as torch does (or ``at_zero``). Checked against the numbers themselves, so
+    the test fails if either side changes its convention, even if both change together."""
+    X = np.array([[1.0, 1.0], [0.3, -1.7]])  # row 0 sits on the kinks, row 1 is generic
+    dout = np.array([[1.0, -0.5], [0.25, 0.75]])
+    net, model = _kinked_pair(activation, **kwargs)
+    _, trace = net.forward(X, record=True)
+    grads = net.backward(dout)
+    z_torch, dz_torch = _torch_pass(model, X, dout)
+    for layer, unit, at in kinks:
+        assert trace.pre_activations[layer][0, unit] == at == z_torch[layer][0, unit], "on the kink"
+        # dL/dz = f'(z) · dL/dh, and dL/dh = dL/dz_next · W_next^T is not zero here
+        upstream = (grads.pre_activations[layer + 1] @ net.W[layer + 1].T)[0, unit]
+        assert upstream != 0.0
+        assert grads.pre_activations[layer][0, unit] == slope * upstream
+        assert dz_torch[layer][0, unit] == slope * upstream
+    for ours, theirs in zip(grads.pre_activations, dz_torch):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=0)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    for linear, dW, db in zip(linears, grads.W, grads.b):
+        np.testing.assert_allclose(dW, linear.weight.grad.numpy().T, rtol=1e-12, atol=1e-300)
+        np.testing.assert_allclose(db, linear.bias.grad.numpy(), rtol=1e-12, atol=1e-300)
+
+
+# --- normalisation and residual connections ---------------------------------------------------
+
+def test_batch_norm_centres_and_scales_every_unit_over_the_batch():
+    torch.manual_seed(0)
+    net = mlp([4, 16, 16, 2], norm="batch", bias=1.0, dtype=torch.float64)
+    norms = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    seen = []
+    handles = [m.register_forward_hook(lambda m, i, o: seen.append(o.detach())) for m in norms]
+    net(torch.randn(256, 4, dtype=torch.float64) * 5 + 3)
+    for h in handles:
+        h.remove()
+    assert len(seen) == 2
+    for out in seen:
+        torch.testing.assert_close(out.mean(0), torch.zeros(16, dtype=torch.float64),
+                                   atol=1e-12, rtol=0)
+        torch.testing.assert_close(out.var(0, unbiased=False), torch.ones(16, dtype=torch.float64),
+                                   atol=1e-3, rtol=0)
+
+
+def test_residual_layers_add_their_branch_to_the_identity():
+    plain = mlp([3, 6, 6, 6, 2], seed=4, dtype=torch.float64)
+    skip = mlp([3, 6, 6, 6, 2], seed=4, dtype=torch.float64, residual=True)
+    assert [type(m).__name__ for m in skip] == ["Linear", "ReLU", "Residual", "Residual", "Linear"]
+    x = torch.randn(5, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    h1 = plain[1](plain[0](x))
+    h2 = h1 + plain[3](plain[2](h1))  # the same weights, with the shortcut written out
+    h3 = h2 + plain[5](plain[4](h2))
+    torch.testing.assert_close(skip(x), plain[6](h3))
+    zero = mlp([3, 6, 6, 6, 2], seed=4, dtype=torch.float64, residual=True, residual_scale=0.0)
+    torch.testing.assert_close(zero(x), plain[6](h1))
+
+
+def test_an_unknown_norm_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown norm 'group'"):
+        mlp([2, 4, 1], norm="group")

@@ -17,11 +17,12 @@ Examples
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
+from relu_lib.cache import cached
 from relu_lib.data import spirals
 from relu_lib.explore import Choice, Explorable, Slider
 from relu_lib.init import initialise
@@ -33,12 +34,14 @@ from relu_lib.reference import relu
 __all__ = [
     "training_run",
     "plot_training",
+    "update_training",
     "training_explorable",
     "remedies",
     "born_dead_probability",
     "born_dead_simulation",
     "binomial_z",
     "plot_born_dead",
+    "update_born_dead",
     "born_dead_explorable",
     "revival_run",
     "plot_revival",
@@ -50,24 +53,22 @@ __all__ = [
 # --------------------------------------------------------------------------- training on spirals
 
 EPOCHS = 40
-LEARNING_RATES = ("0.01", "0.1", "0.3", "1", "3")
-BIASES = ("-1", "-0.5", "0", "0.1", "0.5")
+LEARNING_RATES = (0.01, 0.1, 0.3, 1.0, 3.0)
+BIASES = (-1.0, -0.5, 0.0, 0.1, 0.5)
 INITS = ("he_normal", "xavier_normal", "lecun_normal", "torch_default")
 
 
-@lru_cache(maxsize=4)
+@cached(maxsize=4)
 def _spiral_task(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     X, y = spirals(n, n_classes=2, noise=0.05, seed=seed)
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
-    X.setflags(write=False)
-    y.setflags(write=False)
-    return X, y
+    return (X - X.mean(axis=0)) / X.std(axis=0), y
 
 
 def spiral_task(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The chapter's task: two interleaved spirals (:func:`relu_lib.data.spirals`), standardised.
 
-    Returns fresh copies of ``X`` of shape ``(n, 2)`` and labels ``y`` (made once, then cached).
+    Returns fresh copies of ``X`` of shape ``(n, 2)`` and labels ``y`` (made once, then cached;
+    the cached pair is read-only).
 
     Examples
     --------
@@ -79,7 +80,7 @@ def spiral_task(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X.copy(), y.copy()
 
 
-@lru_cache(maxsize=128)
+@cached(maxsize=128)
 def training_run(
     lr: float = 1.0,
     optimiser: str = "sgd",
@@ -90,19 +91,20 @@ def training_run(
     width: int = 16,
     depth: int = 3,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     """Train a ``2 -> width x depth -> 2`` MLP on :func:`spiral_task`; track its dead units.
 
     Minibatches of 32; ``seed`` sets the weights and the batches (the data stay the same).
-    Cached: the same arguments return the same (read-only) result without retraining.
+    Cached (:func:`relu_lib.cache.cached`): one training per setting, however it is called; the
+    result is read-only.
 
     Returns
     -------
-    dict with, indexed by epoch ``0..epochs`` (0 = before training; fewer if training diverged):
+    mapping with, indexed by epoch ``0..epochs`` (0 = before training; fewer if training diverged):
     ``loss`` (training cross-entropy), ``accuracy`` (training set), ``dead`` (``(epochs+1, depth)``,
     dead fraction per layer, see :class:`DeadTracker`), ``zero_fraction`` (same shape: fraction of outputs
     ``<= 0`` on their own input), ``rasters`` (per layer, ``(epochs+1, width)`` booleans), and
-    ``diverged``.
+    ``diverged``; and the settings ``lr``, ``optimiser``, ``init``, ``bias`` and ``activation``.
     """
     X, y = _spiral_task(400, 0)
     net = MLP([2] + [width] * depth + [2], activation=activation, init=init, bias=bias, seed=seed)
@@ -119,59 +121,89 @@ def training_run(
     history = train(net, X, y, "cross_entropy", opt, epochs=epochs, batch_size=32, seed=seed,
                     callback=measure)
     rows = np.array([first, *history.metrics])
-    result = {
+    return {
         "loss": rows[:, 0],
         "accuracy": rows[:, 1],
         "dead": tracker.fractions(),
         "zero_fraction": np.array(tracker.zero_fraction),
-        "rasters": tuple(tracker.rasters()),
+        "rasters": tracker.rasters(),
         "diverged": history.diverged,
+        "lr": lr, "optimiser": optimiser, "init": init, "bias": bias, "activation": activation,
     }
-    for v in (result["loss"], result["accuracy"], result["dead"], result["zero_fraction"], *result["rasters"]):
-        v.setflags(write=False)
-    return result
 
 
-def _training_compute(lr: str, optimiser: str, init: str, bias: str, activation: str) -> dict[str, Any]:
-    run = training_run(float(lr), optimiser, init, float(bias), activation)
-    return {**run, "lr": lr, "optimiser": optimiser, "activation": activation}
+def _dead_word(activation: str) -> str:
+    return "dead" if activation == "relu" else "silent"  # leaky units still get a gradient
 
 
-def plot_training(r: dict[str, Any], fig) -> None:
-    """Loss, dead fraction per layer, and a raster of which unit was dead in which epoch."""
+def _raster(r: Mapping[str, Any]) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """All layers' rasters stacked (one row per unit, layer 1 on top) and the image's extent."""
+    image = np.concatenate(r["rasters"], axis=1).T
+    return image, (-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5)
+
+
+def plot_training(r: Mapping[str, Any], fig) -> dict[str, Any] | None:
+    """Loss, dead fraction per layer, and a raster of which unit was dead in which epoch.
+
+    Returns the artists that :func:`update_training` changes (None for a message)."""
     from relu_lib.plotting import COLORS
 
     if not np.all(np.isfinite(r["loss"])):
         draw_message(fig, "Training diverged at once: the loss was not finite.")
-        return
+        return None
     ax1, ax2, ax3 = panels(fig, 3, widths=[1, 1, 1.1])
     fig.subplots_adjust(left=0.08, wspace=0.42)
-    epochs = np.arange(len(r["loss"]))
     colour = COLORS.get(r["activation"], COLORS["relu"])
-    ax1.plot(epochs, r["loss"], color=colour)
-    ax1.set(xlabel="epoch", ylabel="training loss", xlim=(0, EPOCHS),
-            ylim=(0, min(max(r["loss"].max(), 0.8) * 1.05, 5)),
-            title=f"final accuracy {r['accuracy'][-1]:.0%}")
+    h = {"loss": ax1.plot([], [], color=colour)[0], "title1": ax1.title}
+    # one scale for every setting, so that runs compare at a glance (spikes above 2.5 are cut)
+    ax1.set(xlabel="epoch", ylabel="training loss", xlim=(0, EPOCHS), ylim=(0, 2.5))
     styles = ("-", "--", ":")
-    for l in range(r["dead"].shape[1]):
-        ax2.plot(epochs, r["dead"][:, l], styles[l % 3], color=colour, label=f"layer {l + 1}")
-    word = "dead" if r["activation"] == "relu" else "silent"  # leaky units still get a gradient
-    ax2.set(xlabel="epoch", ylabel=f"fraction {word}", ylim=(-0.03, 1.03), xlim=(0, EPOCHS),
-            title=f"{word} at the end: {r['dead'][-1].mean():.0%}")
-    ax2.legend(fontsize=8, loc="upper left")
-    image = np.concatenate(r["rasters"], axis=1).T
-    ax3.imshow(image, aspect="auto", interpolation="nearest", cmap="Greys", vmin=0, vmax=1,
-               extent=(-0.5, image.shape[1] - 0.5, image.shape[0] - 0.5, -0.5))
+    h["dead"] = [ax2.plot([], [], styles[l % 3], color=colour, label=f"layer {l + 1}")[0]
+                 for l in range(r["dead"].shape[1])]
+    ax2.set(xlabel="epoch", ylabel="fraction of units", ylim=(-0.03, 1.03), xlim=(0, EPOCHS))
+    h["legend"], h["title2"] = ax2.legend(fontsize=8, loc="upper left"), ax2.title
+    image, extent = _raster(r)
+    h["raster"] = ax3.imshow(image, aspect="auto", interpolation="nearest", cmap="Greys", vmin=0, vmax=1,
+                             extent=extent)
     width = r["rasters"][0].shape[1]
     for l in range(1, len(r["rasters"])):
         ax3.axhline(l * width - 0.5, color=COLORS["highlight"], lw=1)
-    ax3.set(xlabel="epoch", ylabel="unit (layer 1 on top)", title=f"{word} units (black)")
+    ax3.set(xlabel="epoch", ylabel="unit (layer 1 on top)")
     ax3.set_yticks([width * (l + 0.5) - 0.5 for l in range(len(r["rasters"]))],
                    [f"L{l + 1}" for l in range(len(r["rasters"]))])
     ax3.grid(False)
-    if r["diverged"]:
-        ax1.text(0.5, 0.5, "diverged", transform=ax1.transAxes, ha="center",
-                 color=COLORS["highlight"], fontsize=11)
+    h["title3"] = ax3.title
+    h["diverged"] = ax1.text(0.5, 0.5, "", transform=ax1.transAxes, ha="center",
+                             color=COLORS["highlight"], fontsize=11)
+    update_training(r, fig, h)
+    return h
+
+
+def update_training(r: Mapping[str, Any], fig, h: dict[str, Any]) -> bool:
+    """:func:`plot_training`'s figure brought up to date with ``r`` in place (for a live view);
+    False where it cannot be (a non-finite loss, another number of layers)."""
+    from relu_lib.plotting import COLORS
+
+    if not np.all(np.isfinite(r["loss"])) or r["dead"].shape[1] != len(h["dead"]):
+        return False
+    colour = COLORS.get(r["activation"], COLORS["relu"])
+    word = _dead_word(r["activation"])
+    epochs = np.arange(len(r["loss"]))
+    h["loss"].set_data(epochs, r["loss"])
+    h["loss"].set_color(colour)
+    h["title1"].set_text(f"final accuracy {r['accuracy'][-1]:.0%}")
+    for l, line in enumerate(h["dead"]):
+        line.set_data(epochs, r["dead"][:, l])
+        line.set_color(colour)
+    for line in h["legend"].get_lines():
+        line.set_color(colour)
+    h["title2"].set_text(f"{word} at the end: {r['dead'][-1].mean():.0%}")
+    image, extent = _raster(r)
+    h["raster"].set_data(image)
+    h["raster"].set_extent(extent)
+    h["title3"].set_text(f"{word} units (black)")
+    h["diverged"].set_text("diverged" if r["diverged"] else "")
+    return True
 
 
 def training_explorable() -> Explorable:
@@ -179,14 +211,15 @@ def training_explorable() -> Explorable:
     return Explorable(
         "Units dying during training",
         controls=[
-            Choice("lr", "learning rate", LEARNING_RATES, default="1"),
+            Choice("lr", "learning rate", LEARNING_RATES, default=1.0),
             Choice("optimiser", "optimiser", ("sgd", "adam"), default="sgd"),
             Choice("init", "initialiser", INITS, default="torch_default"),
-            Choice("bias", "initial bias", BIASES, default="0"),
+            Choice("bias", "initial bias", BIASES, default=0.0),
             Choice("activation", "activation", ("relu", "leaky_relu"), default="relu"),
         ],
-        compute=_training_compute,
+        compute=training_run,
         plot=plot_training,
+        update=update_training,
         interact=[("lr", "optimiser")],
         caption="A unit that turns black in the raster and stays black has died: no input of the "
         "training set makes it positive. Large steps kill units; Adam's steps are large at a smaller "
@@ -253,7 +286,7 @@ def born_dead_probability(width: Any, depth: Any) -> np.ndarray:
     return 1.0 - (1.0 - 0.5**width) ** depth
 
 
-@lru_cache(maxsize=64)
+@cached(maxsize=64)
 def born_dead_simulation(
     width: int,
     max_depth: int = 50,
@@ -273,7 +306,7 @@ def born_dead_simulation(
 
     Returns
     -------
-    ndarray of shape ``(max_depth,)``, read-only: entry ``L - 1`` is the fraction of trials whose
+    ndarray of shape ``(max_depth,)``, read-only (cached): entry ``L - 1`` is the fraction of trials whose
     layer ``L`` is zero on every one of the inputs (for ``n_inputs=1``: dead at the input).
 
     Examples
@@ -292,9 +325,7 @@ def born_dead_simulation(
         silent = np.all(h == 0, axis=(1, 2))
         dead[l:, alive[silent]] = True
         alive, h = alive[~silent], h[~silent]  # a zero layer stays zero: stop simulating it
-    result = dead.mean(axis=1)
-    result.setflags(write=False)
-    return result
+    return dead.mean(axis=1)
 
 
 def binomial_z(measured: Any, p: Any, trials: int) -> np.ndarray:
@@ -327,35 +358,65 @@ def _born_dead_compute(width: int, depth: int) -> dict[str, Any]:
     }
 
 
-def plot_born_dead(r: dict[str, Any], fig) -> None:
+def _born_dead_curves(r: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Depths 1..MAX_DEPTH, the law at them for ``r["width"]`` and its ±3 standard errors."""
+    depths = np.arange(1, MAX_DEPTH + 1)
+    p = born_dead_probability(r["width"], depths)
+    return depths, p, 3 * np.sqrt(p * (1 - p) / r["trials"])
+
+
+def plot_born_dead(r: Mapping[str, Any], fig) -> dict[str, Any]:
     """Left: chance of being dead at an input against depth, theory and simulation, for one width.
-    Right: the law over widths and depths, with the chosen net marked."""
+    Right: the law over widths and depths, with the chosen net marked.
+
+    Returns the artists that :func:`update_born_dead` changes."""
     from relu_lib.plotting import COLORS
 
     ax1, ax2 = panels(fig, 2, widths=[1.15, 1])
     fig.subplots_adjust(right=0.9, wspace=0.32)
-    N, L = r["width"], r["depth"]
-    depths = np.arange(1, MAX_DEPTH + 1)
-    p = born_dead_probability(N, depths)
-    band = 3 * np.sqrt(p * (1 - p) / r["trials"])
-    ax1.fill_between(depths, p - band, p + band, color="#000000", alpha=0.12, lw=0, label="±3 s.e.")
-    ax1.plot(depths, p, "--", color=COLORS["theory"], lw=1.5, label="$1-(1-2^{-N})^L$")
-    ax1.plot(depths, r["simulated"], "o", color=COLORS["relu"], ms=3, label="simulated")
-    ax1.plot([L], [born_dead_probability(N, L)], "o", mfc="none", mec=COLORS["highlight"], ms=11, mew=2, clip_on=False)
+    depths, p, band = _born_dead_curves(r)
+    # above the grid (zorder 1.5), so that a live redraw need not draw the axis again
+    h = {"band": ax1.fill_between(depths, p - band, p + band, color="#000000", alpha=0.12, lw=0,
+                                  label="±3 s.e.", zorder=1.6)}
+    h["law"] = ax1.plot(depths, p, "--", color=COLORS["theory"], lw=1.5, label="$1-(1-2^{-N})^L$")[0]
+    h["simulated"] = ax1.plot(depths, r["simulated"], "o", color=COLORS["relu"], ms=3, label="simulated")[0]
+    h["mark1"] = ax1.plot([], [], "o", mfc="none", mec=COLORS["highlight"], ms=11, mew=2, clip_on=False)[0]
     ax1.set(xlabel="depth L (hidden layers)", ylabel="P(dead at an input)", ylim=(-0.03, 1.03),
-            xlim=(0, MAX_DEPTH + 1),
-            title=f"N = {N}, L = {L}: {born_dead_probability(N, L):.1%} dead")
-    ax1.legend(fontsize=8, loc="center right")
+            xlim=(0, MAX_DEPTH + 1))
+    h["title"] = ax1.title
+    h["legend"] = ax1.legend(fontsize=8, loc="center right")
     widths = np.arange(1, MAX_WIDTH + 1)
     grid = born_dead_probability(widths[:, None], depths[None, :])
     im = ax2.imshow(grid, origin="lower", aspect="auto", cmap="Blues", vmin=0, vmax=1,
                     extent=(0.5, MAX_DEPTH + 0.5, 0.5, MAX_WIDTH + 0.5))
     ax2.contour(depths, widths, grid, levels=[0.5], colors=[COLORS["highlight"]], linewidths=1.2)
-    ax2.plot([L], [N], "o", mfc="none", mec=COLORS["highlight"], ms=11, mew=2, clip_on=False)
+    h["mark2"] = ax2.plot([], [], "o", mfc="none", mec=COLORS["highlight"], ms=11, mew=2, clip_on=False)[0]
     ax2.set(xlabel="depth L", ylabel="width N", title="theory (line: 50%)")
     ax2.grid(False)
     cax = fig.add_axes([0.92, 0.16, 0.015, 0.73])
     fig.colorbar(im, cax=cax)
+    _mark_born_dead(r, h)
+    return h
+
+
+def _mark_born_dead(r: Mapping[str, Any], h: dict[str, Any]) -> None:
+    """Mark the chosen net (width N, depth L) in both panels and say its chance in the title."""
+    N, L = r["width"], r["depth"]
+    h["mark1"].set_data([L], [born_dead_probability(N, L)])
+    h["mark2"].set_data([L], [N])
+    h["title"].set_text(f"N = {N}, L = {L}: {born_dead_probability(N, L):.1%} dead")
+
+
+def update_born_dead(r: Mapping[str, Any], fig, h: dict[str, Any]) -> bool:
+    """:func:`plot_born_dead`'s figure brought up to date with ``r`` in place (for a live view)."""
+    if not hasattr(h["band"], "set_data"):  # matplotlib < 3.10 cannot move a fill_between
+        return False
+    depths, p, band = _born_dead_curves(r)
+    h["band"].set_data(depths, p - band, p + band)
+    h["law"].set_ydata(p)
+    h["simulated"].set_ydata(r["simulated"])
+    _mark_born_dead(r, h)
+    return True
 
 
 def born_dead_explorable() -> Explorable:
@@ -370,6 +431,7 @@ def born_dead_explorable() -> Explorable:
         ],
         compute=_born_dead_compute,
         plot=plot_born_dead,
+        update=update_born_dead,
         caption=f"Dots: {TRIALS} simulated nets per width, each with its own random input; dashed: "
         "the law. Narrow nets die within a few layers; from about ten units on, depth 50 is safe.",
     )
@@ -377,7 +439,7 @@ def born_dead_explorable() -> Explorable:
 
 # --------------------------------------------------------------------------- revival
 
-@lru_cache(maxsize=8)
+@cached(maxsize=8)
 def revival_run(
     kill_first: int = 2,
     kill_second: int = 6,
@@ -387,7 +449,7 @@ def revival_run(
     epochs: int = EPOCHS,
     width: int = 16,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     """Kill units on purpose, train with Adam, and watch which come back.
 
     A ``2 -> width -> width -> width -> 2`` MLP for :func:`spiral_task`. Before training, the bias
@@ -395,9 +457,11 @@ def revival_run(
     the training set is ``-margin_first``, and likewise for ``kill_second`` units of layer 2
     with ``-margin_second``: all of them are dead on the data. Then the net trains.
 
+    Cached; the result is read-only.
+
     Returns
     -------
-    dict with ``peaks_first`` ``(epochs+1, kill_first)`` and ``peaks_second`` ``(epochs+1,
+    mapping with ``peaks_first`` ``(epochs+1, kill_first)`` and ``peaks_second`` ``(epochs+1,
     kill_second)`` (largest pre-activation over the data: dead while ``<= 0``),
     ``unchanged_first`` (bool: the killed layer-1 units' incoming weights and biases are
     bit-for-bit what they were before training), ``max_change_first`` (largest absolute change of

@@ -23,12 +23,13 @@ Examples
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from relu_lib import classic
+from relu_lib.cache import cached
 from relu_lib.data import digits
 from relu_lib.diagnostics import UpdateRatio, plot_update_ratios
 from relu_lib.explore import Choice, Explorable, Slider
@@ -49,6 +50,7 @@ __all__ = [
     "compare_inits",
     "seed_spread",
     "plot_propagation",
+    "update_propagation",
     "plot_compare_inits",
     "propagation_explorable",
     "vanishing",
@@ -103,7 +105,7 @@ def he_variance(fan_in: Sequence[int], weight_var: Sequence[float], input_moment
     return np.cumprod(factors)
 
 
-@lru_cache(maxsize=256)
+@cached(maxsize=256)
 def signal_propagation(
     depth: int = 30,
     width: int = 128,
@@ -112,16 +114,17 @@ def signal_propagation(
     gain: float = 1.0,
     n_samples: int = 64,
     seed: int = 0,
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     """Forward and backward scale, layer by layer, of a freshly initialised deep MLP.
 
     The net has ``depth`` hidden layers of ``width`` units and a linear output of ``width`` units,
     zero biases, weights from ``init`` times ``gain``. Forward: ``n_samples`` standard normal inputs.
-    Backward: a standard normal gradient at the output (a random linear loss). Cached.
+    Backward: a standard normal gradient at the output (a random linear loss). Cached
+    (:func:`relu_lib.cache.cached`): one computation per setting, however it is called.
 
     Returns
     -------
-    dict with ``forward_std`` (std of the pre-activations ``y_l`` of hidden layer ``l = 1..depth``),
+    mapping with ``forward_std`` (std of the pre-activations ``y_l`` of hidden layer ``l = 1..depth``),
     ``backward_std`` (std of ``dL/dy_l``), ``forward_theory`` and ``backward_theory`` (the
     recursion's prediction, or None where :func:`layer_factor` has no law), ``factor`` and the
     arguments. All arrays are read-only.
@@ -142,15 +145,11 @@ def signal_propagation(
         fwd_theory = np.sqrt(first * factor ** np.arange(depth))
         # dL/dy_l passes through layers l+1..depth+1 (the output layer included) on its way down
         bwd_theory = np.sqrt(factor ** np.arange(depth, 0, -1, dtype=np.float64))
-    result = {
+    return {
         "forward_std": forward, "backward_std": backward,
         "forward_theory": fwd_theory, "backward_theory": bwd_theory, "factor": factor,
         "depth": depth, "width": width, "activation": activation, "init": init, "gain": gain,
     }
-    for v in result.values():
-        if isinstance(v, np.ndarray):
-            v.setflags(write=False)
-    return result
 
 
 def seed_spread(depth: int = 30, width: int = 128, init: str = "he_normal", n_seeds: int = 20,
@@ -175,15 +174,21 @@ def compare_inits(depth: int = 30, width: int = 128, activation: str = "relu",
     return {init: signal_propagation(depth, width, activation, init) for init in inits}
 
 
+def _positive(values) -> np.ndarray:
+    """``values`` with exact zeros left out (NaN): a log scale has no place for them."""
+    return np.where(np.asarray(values) > 0, values, np.nan)
+
+
 def _log_line(ax, layers, values, **kwargs) -> None:
-    """Plot ``values`` on a log axis, leaving out exact zeros (a log scale has no place for them)."""
-    v = np.where(np.asarray(values) > 0, values, np.nan)
-    ax.plot(layers, v, **kwargs)
+    """Plot ``values`` on a log axis, leaving out exact zeros."""
+    ax.plot(layers, _positive(values), **kwargs)
 
 
-def _log_axis(ax, *arrays) -> None:
-    """Log y axis spanning the positive values of ``arrays`` and at least two decades, major ticks only."""
-    from matplotlib.ticker import LogLocator, NullFormatter
+def _log_axis(ax, *arrays, minor_ticks: bool = True) -> None:
+    """Log y axis spanning the positive values of ``arrays`` and at least two decades, labels on
+    major ticks only; ``minor_ticks=False`` leaves out the unlabelled ones (a sixth of the time
+    to draw a figure, which a live explorable redraws on every change)."""
+    from matplotlib.ticker import LogLocator, NullFormatter, NullLocator
 
     v = np.concatenate([np.ravel(a) for a in arrays if a is not None])
     v = v[np.isfinite(v) & (v > 0)]
@@ -195,46 +200,81 @@ def _log_axis(ax, *arrays) -> None:
     ax.set_ylim(lo, hi)
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
     ax.yaxis.set_minor_formatter(NullFormatter())
+    if not minor_ticks:
+        ax.yaxis.set_minor_locator(NullLocator())
 
 
 def _finite(r: dict[str, Any]) -> bool:
     return bool(np.all(np.isfinite(r["forward_std"])) and np.all(np.isfinite(r["backward_std"])))
 
 
-def plot_propagation(r: dict[str, Any], fig) -> None:
+def _legend_note(r: Mapping[str, Any]) -> str:
+    if r["factor"] is None:
+        return "no scale-free law for this activation"
+    return f"theory: ×{r['factor']:.3g} variance per layer"
+
+
+def _zero_note(r: Mapping[str, Any], key: str) -> str:
+    zero = int(np.sum(r[f"{key}_std"] == 0))
+    return f"{zero} of {r['depth']} layers exactly zero (dead net)" if zero else ""
+
+
+def plot_propagation(r: Mapping[str, Any], fig) -> dict[str, Any] | None:
     """Left: std of the pre-activations per layer. Right: std of their gradients. Log scale,
-    the recursion dashed where it applies."""
+    the recursion dashed where it applies.
+
+    Returns the artists that :func:`update_propagation` changes (None for a message)."""
     from matplotlib.ticker import MaxNLocator
 
     from relu_lib.plotting import COLORS, color
 
     if not _finite(r):
         draw_message(fig, "The signal overflowed (values are not finite): it exploded with depth.")
-        return
+        return None
     ax1, ax2 = panels(fig, 2)
     fig.subplots_adjust(left=0.12, wspace=0.38)
     layers = np.arange(1, r["depth"] + 1)
     c = color(r["activation"])
+    h: dict[str, Any] = {}
     for ax, key, title in ((ax1, "forward", "Forward: activation scale"),
                            (ax2, "backward", "Backward: gradient scale")):
-        _log_line(ax, layers, r[f"{key}_std"], color=c, marker="o", ms=3, lw=1.5, label="measured")
+        h[f"{key}_std"] = ax.plot([], [], color=c, marker="o", ms=3, lw=1.5, label="measured")[0]
         if r["forward_theory"] is not None:
-            ax.plot(layers, r[f"{key}_theory"], color=COLORS["theory"], ls="--", lw=1,
-                    label="He et al. recursion")
-        _log_axis(ax, r[f"{key}_std"], r[f"{key}_theory"])
+            h[f"{key}_theory"] = ax.plot(layers, r[f"{key}_theory"], color=COLORS["theory"], ls="--", lw=1,
+                                         label="He et al. recursion")[0]
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set(xlabel="hidden layer", title=title)
-        zero = int(np.sum(r[f"{key}_std"] == 0))
-        if zero:
-            ax.text(0.03, 0.04, f"{zero} of {r['depth']} layers exactly zero (dead net)",
-                    transform=ax.transAxes, fontsize=8, color=COLORS["highlight"])
+        h[f"{key}_zero"] = ax.text(0.03, 0.04, "", transform=ax.transAxes, fontsize=8,
+                                   color=COLORS["highlight"])
     ax1.set_ylabel("std of $y_l$")
     ax2.set_ylabel(r"std of $\partial L/\partial y_l$")
-    if r["factor"] is None:
-        note = "no scale-free law for this activation"
-    else:
-        note = f"theory: ×{r['factor']:.3g} variance per layer"
-    ax1.legend(fontsize=8, loc="best", title=note, title_fontsize=8)
+    h["legend"] = ax1.legend(fontsize=8, loc="best", title=_legend_note(r), title_fontsize=8)
+    update_propagation(r, fig, h)
+    return h
+
+
+def update_propagation(r: Mapping[str, Any], fig, h: dict[str, Any]) -> bool:
+    """:func:`plot_propagation`'s figure brought up to date with ``r`` in place (for a live view);
+    False where it cannot be (non-finite values, a theory line to add or remove)."""
+    from relu_lib.plotting import color
+
+    if not _finite(r) or (r["forward_theory"] is None) != ("forward_theory" not in h):
+        return False
+    layers = np.arange(1, r["depth"] + 1)
+    for key in ("forward", "backward"):
+        line = h[f"{key}_std"]
+        line.set_data(layers, _positive(r[f"{key}_std"]))
+        line.set_color(color(r["activation"]))
+        if f"{key}_theory" in h:
+            h[f"{key}_theory"].set_data(layers, r[f"{key}_theory"])
+        h[f"{key}_zero"].set_text(_zero_note(r, key))
+        ax = line.axes
+        ax.relim()
+        ax.autoscale_view(scaley=False)
+        _log_axis(ax, r[f"{key}_std"], r[f"{key}_theory"], minor_ticks=False)
+    h["legend"].get_lines()[0].set_color(color(r["activation"]))
+    h["legend"].get_title().set_text(_legend_note(r))
+    return True
 
 
 def plot_compare_inits(runs: dict[str, dict[str, Any]], fig) -> None:
@@ -259,10 +299,6 @@ def plot_compare_inits(runs: dict[str, dict[str, Any]], fig) -> None:
     ax1.legend(fontsize=8, loc="lower left")
 
 
-def _propagation_compute(depth: int, width: int, activation: str, init: str, gain: float) -> dict[str, Any]:
-    return signal_propagation(int(depth), int(width), activation, init, float(gain))
-
-
 def propagation_explorable() -> Explorable:
     """Scale of activations and gradients through a deep net: depth, width, activation, initialiser, gain."""
     return Explorable(
@@ -274,8 +310,9 @@ def propagation_explorable() -> Explorable:
             Choice("init", "initialiser", INITS, default="he_normal"),
             Slider("gain", "gain", 0.5, 2.0, 0.05, default=1.0, twin_values=(0.5, 2.0)),
         ],
-        compute=_propagation_compute,
+        compute=signal_propagation,
         plot=plot_propagation,
+        update=update_propagation,
         interact=[("activation", "init")],
         caption="For ReLU only He initialisation keeps both curves flat; every other scale "
         "multiplies them by the same factor in every layer. Narrow layers wander from the line.",
@@ -327,7 +364,7 @@ def plot_vanishing(r: dict[str, Any], fig) -> None:
 # ------------------------------------------------------------------ training 30 layers
 
 
-@lru_cache(maxsize=16)
+@cached(maxsize=16)
 def deep_training_run(
     init: str = "he_normal",
     depth: int = 30,
@@ -337,16 +374,16 @@ def deep_training_run(
     epochs: int = 25,
     seed: int = 0,
     optimiser: str = "sgd",
-) -> dict[str, Any]:
+) -> Mapping[str, Any]:
     """Train a ``depth``-hidden-layer ReLU MLP on digits with SGD (momentum) or Adam; cached.
 
     ``optimiser="adam"`` uses :class:`relu_lib.nets.Adam` with ``lr`` (``momentum`` is ignored).
 
     Returns
     -------
-    dict with ``loss`` (mean training cross-entropy per epoch), ``accuracy`` (test accuracy after
-    each epoch, epoch 0 before training), ``ratios`` (``(steps, layers)`` update-to-data ratios of
-    the weight matrices), ``steps_per_epoch``, ``diverged`` and the arguments.
+    mapping (read-only) with ``loss`` (mean training cross-entropy per epoch), ``accuracy`` (test
+    accuracy after each epoch, epoch 0 before training), ``ratios`` (``(steps, layers)``
+    update-to-data ratios of the weight matrices), ``steps_per_epoch``, ``diverged`` and the arguments.
     """
     data = digits(seed=seed)
     net = MLP([data.X_train.shape[1]] + [width] * depth + [10], init=init, seed=seed)
@@ -361,16 +398,12 @@ def deep_training_run(
     first = test_accuracy(0, net)
     history = train(net, data.X_train, data.y_train, "cross_entropy", opt, epochs=epochs,
                     batch_size=64, seed=seed, callback=test_accuracy)
-    result = {
+    return {
         "loss": np.array(history.loss), "accuracy": np.array([first, *history.metrics]),
         "ratios": opt.ratios(), "steps_per_epoch": int(np.ceil(len(data.X_train) / 64)),
         "diverged": history.diverged, "init": init, "depth": depth, "width": width,
         "lr": lr, "momentum": momentum, "epochs": epochs, "optimiser": optimiser,
     }
-    for v in result.values():
-        if isinstance(v, np.ndarray):
-            v.setflags(write=False)
-    return result
 
 
 def plot_deep_training(runs: dict[str, dict[str, Any]], fig) -> None:

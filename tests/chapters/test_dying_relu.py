@@ -71,9 +71,9 @@ def test_binomial_z_handles_certain_events():
 
 
 def test_simulation_is_seeded():
-    a = dying.born_dead_simulation(3, max_depth=5, trials=300, seed=4)
-    dying.born_dead_simulation.cache_clear()
-    np.testing.assert_array_equal(a, dying.born_dead_simulation(3, max_depth=5, trials=300, seed=4))
+    a = dying.born_dead_simulation.uncached(3, max_depth=5, trials=300, seed=4)
+    np.testing.assert_array_equal(a, dying.born_dead_simulation.uncached(3, max_depth=5, trials=300, seed=4))
+    assert not np.array_equal(a, dying.born_dead_simulation.uncached(3, max_depth=5, trials=300, seed=5))
 
 
 # ---------------------------------------------------------------- revival
@@ -96,12 +96,21 @@ def test_half_zero_at_init_but_none_dead():
 
 
 def test_training_run_is_deterministic():
-    a = dying.training_run(lr=0.3, seed=2)
-    dying.training_run.cache_clear()
-    b = dying.training_run(lr=0.3, seed=2)
+    a = dying.training_run.uncached(lr=0.3, seed=2)
+    b = dying.training_run.uncached(lr=0.3, seed=2)
     np.testing.assert_array_equal(a["loss"], b["loss"])
     for ra, rb in zip(a["rasters"], b["rasters"]):
         np.testing.assert_array_equal(ra, rb)
+
+
+def test_cached_training_run_is_one_entry_per_setting_and_read_only():
+    run = dying.training_run(lr=0.3, seed=2)
+    assert dying.training_run(0.3, "sgd", "torch_default", 0, "relu", seed=2) is run
+    assert run["lr"] == 0.3 and type(run["bias"]) is float
+    with pytest.raises(TypeError):
+        run["loss"] = None
+    with pytest.raises(ValueError):
+        run["rasters"][0][0, 0] = True
 
 
 def test_negative_bias_starts_with_dead_layers_and_they_stay_dead():

@@ -43,11 +43,21 @@ def test_representations_become_more_alike_with_depth():
 
 def test_training_run_is_seeded_cached_and_read_only():
     a = sparsity.training_run(lr=0.01, optimiser="adam", l1=0.0, epochs=3)
-    b = sparsity.training_run.__wrapped__(lr=0.01, optimiser="adam", l1=0.0, epochs=3)
+    b = sparsity.training_run.uncached(lr=0.01, optimiser="adam", l1=0.0, epochs=3)
     for key in ("zero_fraction", "dead_fraction", "accuracy"):
         np.testing.assert_array_equal(a[key], b[key])
         assert len(a[key]) == 4 and not a[key].flags.writeable
+    # one entry however it is called: keyword, positional, an int for a float
     assert sparsity.training_run(lr=0.01, optimiser="adam", l1=0.0, epochs=3) is a
+    assert sparsity.training_run(0.01, "adam", 0, 3) is a
+
+
+def test_the_explorable_shows_the_chapters_own_run():
+    """The chapter's call (keywords) and the explorable's (positional, from the widget) are one
+    training, not two."""
+    shown = sparsity.training_explorable().compute(lr=0.01, optimiser="adam", l1=0.0, epoch=3)
+    assert shown["epoch"] == 3
+    assert shown["accuracy"] is sparsity.training_run(lr=0.01, optimiser="adam", l1=0.0)["accuracy"]
 
 
 def test_an_l1_activity_penalty_makes_the_trained_code_sparser():
