@@ -48,6 +48,10 @@ def test_slider_in_jupyterlab_redraws_the_figure(browser, lab):
                                timeout=60_000)
         image = page.locator(".jp-OutputArea img").first
         image.wait_for(timeout=120_000)
+        # the widget shows at once with an empty image; wait for its first figure
+        page.wait_for_function(
+            "() => { const i = document.querySelector('.jp-OutputArea img');"
+            " return i && i.complete && i.naturalWidth > 100; }", timeout=60_000)
         before = image.get_attribute("src")
         handle = page.locator(".widget-slider .noUi-handle").first
         handle.focus()
@@ -55,7 +59,7 @@ def test_slider_in_jupyterlab_redraws_the_figure(browser, lab):
             page.keyboard.press("ArrowRight")
         page.wait_for_function(
             "before => { const i = document.querySelector('.jp-OutputArea img');"
-            " return i && i.getAttribute('src') !== before; }",
+            " return i && i.getAttribute('src') !== before && i.naturalWidth > 100; }",
             arg=before, timeout=30_000,
         )
         assert page.locator(".widget-slider .widget-readout").first.inner_text() == "15"
