@@ -1,4 +1,4 @@
-"""Tests of relu_lib.gradflow: the variance recursion, measured propagation, vanishing gradients,
+"""Tests of relu_lib.chapters.gradient_flow: the variance recursion, measured propagation, vanishing gradients,
 the 30-layer training runs and the explorable."""
 
 import matplotlib
@@ -137,3 +137,60 @@ def test_narrow_deep_relu_nets_are_mostly_dead_and_wide_ones_stay_near_the_line(
     assert np.all((wide > 0.2) & (wide < 5))
     assert np.sum(narrow == 0) >= 5
     np.testing.assert_array_equal(narrow, gf.seed_spread(30, 4, n_seeds=10))
+
+
+# ------------------------------------------------------------------ editorial pass: corrections
+
+def test_torch_default_bias_levels_the_forward_scale_at_two_fifths_over_n_but_not_the_gradient():
+    width = 128
+    assert gf.bias_fixed_point(width) == pytest.approx(2 / (5 * width))
+    r = gf.signal_propagation(30, width, "relu", "torch_default", bias="torch_default")
+    assert r["forward_std"][-1] == pytest.approx(np.sqrt(2 / (5 * width)), rel=0.2)
+    assert r["forward_theory"][-1] == pytest.approx(np.sqrt(2 / (5 * width)), rel=1e-3)
+    assert r["backward_std"][0] < 1e-10          # the gradient still vanishes
+    assert r["input_share"][-1] < 1e-10          # what is left is the bias
+
+
+def test_he_variance_with_bias_adds_the_bias_variance_every_layer():
+    np.testing.assert_allclose(gf.he_variance([10, 10], [0.1, 0.1], bias_var=0.5), [1.5, 1.25])
+
+
+def test_sigmoid_with_gain_four_keeps_far_more_gradient_than_with_xavier_gain_one():
+    ratios = []
+    for gain in (1.0, 4.0):
+        g = gf.signal_propagation(30, 128, "sigmoid", "xavier_normal", gain)["backward_std"]
+        ratios.append(g[0] / g[-1])
+    assert ratios[1] > 1e6 * ratios[0]
+
+
+def test_orthogonal_tanh_is_nearly_isometric_and_relu_is_not():
+    Q = gf.orthogonal(16, np.random.default_rng(0), gain=2.0)
+    np.testing.assert_allclose(Q @ Q.T, 4 * np.eye(16), atol=1e-12)
+    tanh = gf.jacobian_spectrum("tanh", "orthogonal", 30, 128, 1.0, 0.1)
+    relu = gf.jacobian_spectrum("relu", "orthogonal", 30, 128, np.sqrt(2), 0.1)
+    assert np.percentile(tanh, 10) > 0.5 and np.percentile(tanh, 90) < 1.2
+    assert np.median(relu) < 1e-6
+
+
+def test_adam_first_step_is_full_above_eps_half_at_eps_and_sgd_like_below():
+    steps = gf.adam_first_step(np.array([1.0, 1e-8, 1e-12]), lr=1e-3, eps=1e-8)
+    np.testing.assert_allclose(steps, [1e-3, 5e-4, 1e-7], rtol=1e-3)
+
+
+def test_xavier_gradients_at_init_are_near_adams_eps_and_he_gradients_far_above():
+    xav = np.concatenate([a[a > 0] for a in gf.weight_gradients("xavier_normal")])
+    he = np.concatenate([a[a > 0] for a in gf.weight_gradients("he_normal")])
+    assert np.median(xav) < 1e-6 and np.mean(xav < 1e-8) > 0.01
+    assert np.mean(he < 1e-8) < 0.01
+
+
+def test_residual_shortcuts_keep_the_deep_xavier_gradient_and_batch_norm_alone_makes_it_grow():
+    pytest.importorskip("torch")
+    plain = gf.architecture_gradients("plain")
+    bn = gf.architecture_gradients("batch norm")
+    res = gf.architecture_gradients("residual")
+    assert plain[0] / plain[-1] < 1e-3
+    assert bn[0] / bn[-1] > 10
+    assert 0.1 < res[0] / res[-1] < 100
+    run = gf.architecture_training_run("residual", epochs=2)
+    assert run["accuracy"][-1] > 0.5 and not run["diverged"]
