@@ -109,8 +109,8 @@ def network_histograms(net, X: np.ndarray, y: np.ndarray | None = None, loss: st
                        seed: int = 0, bins: int = 40, log: bool = True) -> dict[str, dict[str, Any]]:
     """Per-layer histograms of a :class:`relu_lib.nets.MLP`'s hidden layers on inputs ``X``.
 
-    One forward pass records the pre-activations ``y_l`` and activations ``h_l`` of every hidden
-    layer; one backward pass gives the gradients ``dL/dy_l``: of ``loss`` (a key of
+    One forward pass records the pre-activations ``z_l`` and activations ``h_l`` of every hidden
+    layer; one backward pass gives the gradients ``dL/dz_l``: of ``loss`` (a key of
     :data:`relu_lib.nets.LOSSES`) against targets ``y``, or without ``y`` of a random linear loss
     (a standard normal gradient at the output, seeded by ``seed``).
 
@@ -141,8 +141,8 @@ def network_histograms(net, X: np.ndarray, y: np.ndarray | None = None, loss: st
     }
 
 
-_LABELS = {"pre_activations": "pre-activations $y_l$", "activations": "activations $h_l$",
-           "gradients": r"gradients $\partial L/\partial y_l$"}
+_LABELS = {"pre_activations": "pre-activations $z_l$", "activations": "activations $h_l$",
+           "gradients": r"gradients $\partial \mathcal{L}/\partial z_l$"}
 
 
 def plot_histograms(h: dict[str, dict[str, Any]], fig, keys: Sequence[str] = ("pre_activations", "gradients"),
