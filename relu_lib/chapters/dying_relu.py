@@ -1,12 +1,18 @@
 """The chapter *Dying ReLU* (``book/dying_relu.md``): dead units, when they die, the born-dead law.
 
-Dead units are tracked during training by :class:`relu_lib.metrics.DeadTracker`.
+Every experiment trains on one task, two interleaved spirals (:func:`spiral_task`); dead units are
+tracked during training by :class:`relu_lib.metrics.DeadTracker`.
 
 * :func:`training_run`: a small ReLU MLP trained on the spirals with the settings that kill units
-  (learning rate, bias, initialiser, optimiser, activation), tracked epoch by epoch.
+  (learning rate, bias, initialiser, optimiser, activation), tracked epoch by epoch;
+  :func:`lr_sweep` runs it over a grid of learning rates for SGD and Adam, and
+  :func:`revivals` counts the units that came back.
+* :func:`remedies`: each usual remedy applied alone, including batch normalisation and PReLU
+  (:func:`torch_run`) and :func:`asymmetric_init`, a simplified randomised asymmetric
+  initialisation.
 * :func:`born_dead_probability` and :func:`born_dead_simulation`: the chance that a width-``N``,
   depth-``L`` ReLU net with zero bias and symmetric weights outputs a constant at a given input,
-  in theory and by Monte Carlo.
+  in theory and by Monte Carlo; :func:`binomial_test` compares the two.
 * :func:`revival_run`: a dead second-layer unit can come back, a dead first-layer unit cannot.
 
 Examples
@@ -37,6 +43,17 @@ __all__ = [
     "update_training",
     "training_explorable",
     "remedies",
+    "remedy_run",
+    "BASELINE",
+    "lr_sweep",
+    "plot_lr_sweep",
+    "revivals",
+    "asymmetric_init",
+    "torch_run",
+    "binomial_pmf",
+    "binomial_test",
+    "scientific",
+    "born_dead_asymmetric",
     "born_dead_probability",
     "born_dead_simulation",
     "binomial_z",
@@ -53,9 +70,13 @@ __all__ = [
 # --------------------------------------------------------------------------- training on spirals
 
 EPOCHS = 40
+WIDTH, DEPTH, BATCH_SIZE = 16, 3, 32
 LEARNING_RATES = (0.01, 0.1, 0.3, 1.0, 3.0)
 BIASES = (-1.0, -0.5, 0.0, 0.1, 0.5)
 INITS = ("he_normal", "xavier_normal", "lecun_normal", "torch_default")
+SEEDS = (0, 1, 2)
+SWEEP_SEEDS = SEEDS
+SWEEP_LRS = (0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 
 
 @cached(maxsize=4)
@@ -66,6 +87,9 @@ def _spiral_task(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def spiral_task(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The chapter's task: two interleaved spirals (:func:`relu_lib.data.spirals`), standardised.
+
+    Serves every section of book/dying_relu.md; shown in 'Tracking dead units in your own
+    training'.
 
     Returns fresh copies of ``X`` of shape ``(n, 2)`` and labels ``y`` (made once, then cached;
     the cached pair is read-only).
@@ -88,13 +112,15 @@ def training_run(
     bias: float = 0.0,
     activation: str = "relu",
     epochs: int = EPOCHS,
-    width: int = 16,
-    depth: int = 3,
+    width: int = WIDTH,
+    depth: int = DEPTH,
     seed: int = 0,
 ) -> Mapping[str, Any]:
     """Train a ``2 -> width x depth -> 2`` MLP on :func:`spiral_task`; track its dead units.
 
-    Minibatches of 32; ``seed`` sets the weights and the batches (the data stay the same).
+    Serves the sections 'Dead means zero on every input', 'Watching units die' and 'Remedies,
+    measured' of book/dying_relu.md. ``init`` is a name of :mod:`relu_lib.init` or
+    ``"asymmetric"`` (:func:`asymmetric_init` for the hidden layers). Minibatches of 32; ``seed`` sets the weights and the batches (the data stay the same).
     Cached (:func:`relu_lib.cache.cached`): one training per setting, however it is called; the
     result is read-only.
 
@@ -107,7 +133,7 @@ def training_run(
     ``diverged``; and the settings ``lr``, ``optimiser``, ``init``, ``bias`` and ``activation``.
     """
     X, y = _spiral_task(400, 0)
-    net = MLP([2] + [width] * depth + [2], activation=activation, init=init, bias=bias, seed=seed)
+    net = _mlp([2] + [width] * depth + [2], activation, init, bias, seed)
     opt = make_optimiser(optimiser, lr)
     tracker = DeadTracker(X)
 
@@ -118,8 +144,8 @@ def training_run(
         return softmax_cross_entropy(out, y)[0], accuracy(out, y)
 
     first = measure(0, net)
-    history = train(net, X, y, "cross_entropy", opt, epochs=epochs, batch_size=32, seed=seed,
-                    callback=measure)
+    history = train(net, X, y, "cross_entropy", opt, epochs=epochs, batch_size=BATCH_SIZE,
+                    seed=seed, callback=measure)
     rows = np.array([first, *history.metrics])
     return {
         "loss": rows[:, 0],
@@ -130,6 +156,19 @@ def training_run(
         "diverged": history.diverged,
         "lr": lr, "optimiser": optimiser, "init": init, "bias": bias, "activation": activation,
     }
+
+
+def _mlp(sizes: list[int], activation: str, init: str, bias: float, seed: int) -> MLP:
+    """``MLP(sizes, ...)``; with ``init="asymmetric"`` its hidden layers from
+    :func:`asymmetric_init` (plus ``bias``) and its output layer He-initialised."""
+    if init != "asymmetric":
+        return MLP(sizes, activation=activation, init=init, bias=bias, seed=seed)
+    net = MLP(sizes, activation=activation, init="he_normal", seed=seed)
+    rng = np.random.default_rng(seed)
+    for l in range(len(sizes) - 2):
+        net.W[l], b = asymmetric_init(sizes[l], sizes[l + 1], rng)
+        net.b[l] = b + bias
+    return net
 
 
 def _dead_word(activation: str) -> str:
@@ -144,6 +183,8 @@ def _raster(r: Mapping[str, Any]) -> tuple[np.ndarray, tuple[float, float, float
 
 def plot_training(r: Mapping[str, Any], fig) -> dict[str, Any] | None:
     """Loss, dead fraction per layer, and a raster of which unit was dead in which epoch.
+
+    Serves the section 'Watching units die' of book/dying_relu.md.
 
     Returns the artists that :func:`update_training` changes (None for a message)."""
     from relu_lib.plotting import COLORS
@@ -207,7 +248,9 @@ def update_training(r: Mapping[str, Any], fig, h: dict[str, Any]) -> bool:
 
 
 def training_explorable() -> Explorable:
-    """Dying during training on spirals: learning rate, optimiser, initialiser, bias, activation."""
+    """Dying during training on spirals: learning rate, optimiser, initialiser, bias, activation.
+
+    Serves the section 'Watching units die' of book/dying_relu.md."""
     return Explorable(
         "Units dying during training",
         controls=[
@@ -227,42 +270,250 @@ def training_explorable() -> Explorable:
     )
 
 
+def revivals(r: Mapping[str, Any]) -> np.ndarray:
+    """How often a unit of each layer came back: dead after one epoch,
+    alive after the next.
+
+    Serves the section 'Can a dead unit come back?' of book/dying_relu.md.
+    ``r`` is a :func:`training_run` result; returns one count per layer.
+
+    Examples
+    --------
+    >>> revivals(training_run()).tolist()  # plain SGD: never in layer 1
+    [0, 11, 16]
+    """
+    return np.array([np.sum(dead[:-1] & ~dead[1:]) for dead in r["rasters"]])
+
+
+@cached(maxsize=4)
+def lr_sweep(
+    lrs: tuple[float, ...] = SWEEP_LRS,
+    optimisers: tuple[str, ...] = ("sgd", "adam"),
+    seeds: tuple[int, ...] = SWEEP_SEEDS,
+) -> Mapping[str, Any]:
+    """:func:`training_run` for every optimiser, learning rate and seed; the rest default.
+
+    Serves the section 'Remedies, measured' of book/dying_relu.md: Adam against SGD at the
+    same grid of learning rates, so that the optimiser is not confounded with the step size.
+
+    Returns
+    -------
+    mapping with ``dead`` (final dead fraction of all hidden units), ``accuracy`` (final
+    training accuracy) and ``revivals`` (per hidden layer, summed over the run), each of shape
+    ``(optimisers, lrs, seeds)`` (``revivals``: one more axis, the layers), and the settings.
+    """
+    runs = [[[training_run(lr=lr, optimiser=opt, seed=s) for s in seeds] for lr in lrs]
+            for opt in optimisers]
+    def stack(get):
+        return np.array([[[get(r) for r in row] for row in grid] for grid in runs])
+    return {
+        "lrs": lrs, "optimisers": optimisers, "seeds": seeds,
+        "dead": stack(lambda r: r["dead"][-1].mean()),
+        "accuracy": stack(lambda r: r["accuracy"][-1]),
+        "revivals": stack(revivals),
+    }
+
+
+def plot_lr_sweep(sweep: Mapping[str, Any], fig) -> None:
+    """Dead fraction and accuracy against the learning rate, one line per optimiser.
+
+    Serves the section 'Remedies, measured' of book/dying_relu.md. Dots are seeds, lines
+    their means."""
+    from relu_lib.plotting import COLORS
+
+    ax1, ax2 = panels(fig, 2)
+    lrs = np.array(sweep["lrs"])
+    styles = {"sgd": ("-", COLORS["relu"]), "adam": ("--", COLORS["highlight"])}
+    for i, opt in enumerate(sweep["optimisers"]):
+        ls, colour = styles.get(opt, ("-", "grey"))
+        for ax, key in ((ax1, "dead"), (ax2, "accuracy")):
+            values = sweep[key][i]
+            ax.plot(lrs, values.mean(axis=1), ls, color=colour, label=opt.upper()
+                    if opt == "sgd" else opt.capitalize())
+            ax.plot(np.repeat(lrs, values.shape[1]), values.ravel(), "o", color=colour,
+                    ms=3, alpha=0.5)
+    for ax in (ax1, ax2):
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate η")
+    ax1.set(ylabel="dead fraction at the end", ylim=(-0.03, 1.03),
+            title="dead units (all hidden layers)")
+    ax2.set(ylabel="training accuracy", ylim=(0.45, 1.02), title="accuracy (0.5: chance)")
+    ax1.legend(loc="upper left", fontsize=9)
+
+
+def asymmetric_init(
+    fan_in: int, fan_out: int, rng: np.random.Generator,
+    batch: tuple[int, ...] = (),
+) -> tuple[np.ndarray, np.ndarray]:
+    """A simplified randomised asymmetric initialisation (after Lu et al.).
+
+    Serves the section 'Remedies, measured' of book/dying_relu.md. Weights
+    and bias are drawn as He's normal, N(0, 2 / fan_in); then one of each
+    unit's fan_in + 1 parameters, chosen at random, is made positive. Lu et
+    al. draw that parameter from a positive distribution and set the
+    others' variance by their own analysis; we keep He's variance.
+    ``batch`` draws that many independent layers at once.
+
+    Examples
+    --------
+    >>> W, b = asymmetric_init(3, 4, np.random.default_rng(0))
+    >>> W.shape, b.shape
+    ((3, 4), (4,))
+    """
+    std = np.sqrt(2.0 / fan_in)
+    theta = rng.normal(0.0, std, size=(*batch, fan_in + 1, fan_out))
+    k = rng.integers(0, fan_in + 1, size=(*batch, 1, fan_out))
+    chosen = np.arange(fan_in + 1)[:, None] == k   # one per unit (column)
+    theta = np.where(chosen, np.abs(theta), theta)
+    return theta[..., :-1, :], theta[..., -1, :]   # weights, bias
+
+
+class _OneThread:
+    """Torch on one thread for the duration (tiny nets: more threads only contend)."""
+
+    def __enter__(self) -> None:
+        import torch
+
+        self.threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+
+    def __exit__(self, *exc: Any) -> None:
+        import torch
+
+        torch.set_num_threads(self.threads)
+
+
+def _silent_fractions(net, X: np.ndarray) -> np.ndarray:
+    """Per hidden layer of a torch net, the fraction of units whose pre-activation (the input
+    of its activation module) is ``<= 0`` on every row of ``X``, in training mode (a batch
+    norm then normalises over all of ``X``)."""
+    import torch
+
+    peaks: list[np.ndarray] = []
+    hook = lambda module, args: peaks.append(args[0].amax(dim=0).numpy())  # noqa: E731
+    handles = [m.register_forward_pre_hook(hook) for m in net
+               if isinstance(m, (torch.nn.ReLU, torch.nn.PReLU))]
+    net.train()
+    with torch.no_grad():
+        net(torch.as_tensor(X))
+    for h in handles:
+        h.remove()
+    return np.array([float(np.mean(p <= 0)) for p in peaks])
+
+
+@cached(maxsize=64)
+def torch_run(
+    norm: str | None = None,
+    activation: str = "relu",
+    lr: float = 1.0,
+    optimiser: str = "sgd",
+    init: str = "torch_default",
+    bias: float = 0.0,
+    epochs: int = EPOCHS,
+    width: int = WIDTH,
+    depth: int = DEPTH,
+    seed: int = 0,
+) -> Mapping[str, Any]:
+    """:func:`training_run`'s network and training, in torch (float64): for the remedies that
+    the NumPy nets do not have, batch normalisation (``norm="batch"``) and PReLU
+    (``activation="prelu"``: one learned slope per unit, initially 0.25).
+
+    Serves the section 'Remedies, measured' of book/dying_relu.md. Same weights, minibatches
+    and precision as the NumPy run; only the final state is measured.
+
+    Returns
+    -------
+    mapping with ``dead`` (per hidden layer: fraction of units whose pre-activation is ``<= 0``
+    on every training input), ``accuracy`` (final training accuracy, in evaluation mode) and
+    ``diverged``.
+    """
+    import torch
+    from relu_lib import torch_nets
+
+    X, y = spiral_task()  # writable copies, as torch wants
+    with _OneThread():
+        net = torch_nets.mlp([2] + [width] * depth + [2], init=init, bias=bias, seed=seed,
+                             dtype=torch.float64, norm=norm)
+        if activation == "prelu":
+            for i, m in enumerate(net):
+                if isinstance(m, torch.nn.ReLU):
+                    net[i] = torch.nn.PReLU(width, init=0.25, dtype=torch.float64)
+        cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[optimiser]
+        history = torch_nets.train(net, X, y, "cross_entropy", cls(net.parameters(), lr=lr),
+                                   epochs=epochs, batch_size=BATCH_SIZE, seed=seed)
+        net.eval()
+        with torch.no_grad():
+            out = net(torch.as_tensor(X)).numpy()
+        return {"dead": _silent_fractions(net, X), "accuracy": accuracy(out, y),
+                "diverged": history.diverged}
+
+
 REMEDIES: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("baseline: SGD, lr 1, PyTorch init", {}),
-    ("lower learning rate (0.1)", {"lr": 0.1}),
+    ("baseline: SGD, η = 1, PyTorch init", {}),
+    ("lower learning rate (η = 0.1)", {"lr": 0.1}),
     ("He initialisation", {"init": "he_normal"}),
+    ("asymmetric initialisation", {"init": "asymmetric"}),
     ("small positive bias (0.1)", {"bias": 0.1}),
     ("Leaky ReLU (slope 0.01)", {"activation": "leaky_relu"}),
-    ("Adam at the same lr (1)", {"optimiser": "adam"}),
-    ("Adam at lr 0.01", {"optimiser": "adam", "lr": 0.01}),
+    ("PReLU (slope learned, from 0.25)", {"activation": "prelu"}),
+    ("ELU (α = 1)", {"activation": "elu"}),
+    ("batch normalisation", {"norm": "batch"}),
 )
 
 
-def remedies(seeds: tuple[int, ...] = (0, 1, 2, 3, 4), **baseline: Any) -> list[dict[str, Any]]:
+BASELINE: dict[str, Any] = {"lr": 1.0, "optimiser": "sgd", "init": "torch_default",
+                            "bias": 0.0, "activation": "relu"}
+
+
+def remedy_run(seed: int = 0, **change: Any) -> tuple[float, float, bool]:
+    """Final dead fraction (all hidden units), accuracy and divergence of :data:`BASELINE`
+    with ``change`` applied: in torch where NumPy has no such net (``norm="batch"``,
+    ``activation="prelu"``: :func:`torch_run`), else :func:`training_run`.
+
+    Serves the section 'Remedies, measured' of book/dying_relu.md.
+
+    Examples
+    --------
+    >>> dead, acc, diverged = remedy_run(lr=0.3)
+    >>> dead < 0.1 < 0.9 < acc, diverged
+    (True, False)
+    """
+    settings = {**BASELINE, **change}
+    norm = settings.pop("norm", None)
+    if norm is not None or settings["activation"] == "prelu":
+        r = torch_run(norm=norm, seed=seed, **settings)
+        return float(np.mean(r["dead"])), r["accuracy"], r["diverged"]
+    r = training_run(**settings, seed=seed)
+    return float(r["dead"][-1].mean()), float(r["accuracy"][-1]), r["diverged"]
+
+
+def remedies(seeds: tuple[int, ...] = SEEDS, **baseline: Any) -> list[dict[str, Any]]:
     """Each remedy of :data:`REMEDIES` applied alone to a baseline :func:`training_run`.
 
-    ``baseline`` overrides the baseline's arguments (default: SGD, lr 1, PyTorch's default
-    weights (``"torch_default"``), bias 0, ReLU).
-    Every row is averaged over ``seeds`` (weights and minibatches; same data).
+    Serves the section 'Remedies, measured' of book/dying_relu.md. ``baseline`` overrides
+    :data:`BASELINE` (SGD, lr 1, PyTorch's default weights (``"torch_default"``), bias 0,
+    ReLU). Every row is averaged over ``seeds`` (weights and minibatches; same data).
+    Batch normalisation and PReLU run in torch (:func:`torch_run`), the rest in NumPy
+    (:func:`remedy_run`).
 
     Returns
     -------
     list of dicts with ``name``, ``dead`` (mean over seeds of the final dead fraction, all hidden
-    layers together), ``worst`` (largest over seeds), ``accuracy`` (mean final training accuracy)
-    and ``diverged`` (how many seeds diverged).
+    layers together), ``worst`` (largest over seeds), ``accuracy`` (mean final training accuracy),
+    ``accuracy_sd`` (its standard deviation over seeds) and ``diverged`` (how many seeds
+    diverged).
     """
-    base = {"lr": 1.0, "optimiser": "sgd", "init": "torch_default", "bias": 0.0, "activation": "relu",
-            **baseline}
+    base = {**BASELINE, **baseline}
     rows = []
     for name, change in REMEDIES:
-        runs = [training_run(**{**base, **change}, seed=s) for s in seeds]
-        dead = [r["dead"][-1].mean() for r in runs]
+        runs = np.array([remedy_run(seed=s, **{**base, **change}) for s in seeds])
         rows.append({
             "name": name,
-            "dead": float(np.mean(dead)),
-            "worst": float(np.max(dead)),
-            "accuracy": float(np.mean([r["accuracy"][-1] for r in runs])),
-            "diverged": sum(r["diverged"] for r in runs),
+            "dead": float(np.mean(runs[:, 0])),
+            "worst": float(np.max(runs[:, 0])),
+            "accuracy": float(np.mean(runs[:, 1])),
+            "accuracy_sd": float(np.std(runs[:, 1], ddof=1)) if len(seeds) > 1 else 0.0,
+            "diverged": int(np.sum(runs[:, 2])),
         })
     return rows
 
@@ -270,11 +521,14 @@ def remedies(seeds: tuple[int, ...] = (0, 1, 2, 3, 4), **baseline: Any) -> list[
 # --------------------------------------------------------------------------- born dead
 
 def born_dead_probability(width: Any, depth: Any) -> np.ndarray:
-    """Chance that a zero-bias ReLU net of ``depth`` hidden layers of ``width`` units, with
-    independent weights symmetric about 0, outputs zeros in its last hidden layer at a given input.
+    """Chance that a zero-bias ReLU net of ``depth`` hidden layers of
+    ``width`` units, with independent weights symmetric about 0, outputs
+    zeros in its last hidden layer at a given input.
 
-    ``1 - (1 - 2**-width)**depth``: each layer, given a non-zero input, is entirely zero with
-    chance ``2**-width``, independently of the layers before it, and a zero layer stays zero.
+    Serves the section 'Born dead: narrow, deep networks' of
+    book/dying_relu.md. A layer with a non-zero input is all zero with
+    chance ``2**-width``, whatever the layers below did, and a zero layer
+    stays zero: the net survives only if every layer does.
 
     Examples
     --------
@@ -283,7 +537,8 @@ def born_dead_probability(width: Any, depth: Any) -> np.ndarray:
     """
     width = np.asarray(width, dtype=np.float64)
     depth = np.asarray(depth, dtype=np.float64)
-    return 1.0 - (1.0 - 0.5**width) ** depth
+    one_layer_silent = 0.5**width
+    return 1.0 - (1.0 - one_layer_silent) ** depth
 
 
 @cached(maxsize=64)
@@ -296,6 +551,8 @@ def born_dead_simulation(
     seed: int = 0,
 ) -> np.ndarray:
     """Monte Carlo twin of :func:`born_dead_probability`: build ``trials`` random nets and look.
+
+    Serves the section 'Born dead: narrow, deep networks' of book/dying_relu.md.
 
     Each trial is one net of ``max_depth`` hidden ReLU layers of ``width`` units, zero bias, weights
     from ``init`` (:func:`relu_lib.init.initialise`), fed its own ``n_inputs`` standard Gaussian
@@ -332,7 +589,9 @@ def binomial_z(measured: Any, p: Any, trials: int) -> np.ndarray:
     """How many binomial standard errors ``measured`` fractions lie from probabilities ``p``.
 
     ``(measured - p) / sqrt(p (1 - p) / trials)``; 0 where ``p`` is 0 or 1 and matched exactly,
-    infinite where it is not.
+    infinite where it is not. A normal approximation: where ``trials * p`` or
+    ``trials * (1 - p)`` is small (a few events), it misleads; use the exact
+    :func:`binomial_test` there (book/dying_relu.md, 'Born dead').
 
     Examples
     --------
@@ -344,6 +603,67 @@ def binomial_z(measured: Any, p: Any, trials: int) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         z = (measured - p) / se
     return np.where(se > 0, z, np.where(measured == p, 0.0, np.inf))
+
+
+def binomial_pmf(n: int, p: float) -> np.ndarray:
+    """P(K = k) for k = 0..n when K counts the events in n trials of
+    chance p: C(n, k) p^k (1 - p)^(n - k), computed in logarithms.
+
+    Examples
+    --------
+    >>> binomial_pmf(2, 0.5).tolist()
+    [0.25, 0.5, 0.25]
+    """
+    k = np.arange(n + 1)
+    log_fact = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1)))])
+    log_choose = log_fact[n] - log_fact[k] - log_fact[n - k]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = log_choose + k * np.log(p) + (n - k) * np.log1p(-p)
+    return np.exp(np.nan_to_num(log_pmf, nan=0.0, neginf=-np.inf))
+
+
+def binomial_test(k: int, n: int, p: float) -> float:
+    """Exact two-sided p-value of k events in n trials of chance p: the
+    total chance of every count no more likely than k.
+
+    Serves the section 'Born dead: narrow, deep networks' of
+    book/dying_relu.md, where p can be so small that a z-score misleads.
+
+    Examples
+    --------
+    >>> round(binomial_test(1, 2000, 1.5e-5), 3)  # one event, 0.03 expected
+    0.03
+    >>> round(binomial_test(1000, 2000, 0.5), 6)  # the likeliest count
+    1.0
+    """
+    pmf = binomial_pmf(n, p)
+    as_likely = pmf <= pmf[k] * (1 + 1e-7)  # 1e-7: rounding ties
+    return float(min(1.0, pmf[as_likely].sum()))
+
+
+@cached(maxsize=16)
+def born_dead_asymmetric(width: int, max_depth: int = 50, trials: int = 2000,
+                         seed: int = 0) -> np.ndarray:
+    """Fraction of ``trials`` nets initialised by :func:`asymmetric_init`
+    whose hidden layer ``L`` is all zero at a standard Gaussian input.
+
+    Serves the section 'Remedies, measured' of book/dying_relu.md: the
+    born-dead count of :func:`born_dead_simulation` with asymmetric weights
+    and biases. A silent layer need not stay silent here (a positive bias
+    revives it), so every layer is simulated.
+
+    Returns
+    -------
+    ndarray of shape ``(max_depth,)``, read-only: entry ``L - 1`` for layer L.
+    """
+    rng = np.random.default_rng(seed)
+    h = rng.standard_normal((trials, width))
+    silent = np.zeros(max_depth)
+    for l in range(max_depth):
+        W, b = asymmetric_init(width, width, rng, batch=(trials,))
+        h = relu(np.einsum("tw,twv->tv", h, W) + b)
+        silent[l] = np.mean(np.all(h == 0, axis=1))
+    return silent
 
 
 MAX_WIDTH, MAX_DEPTH, TRIALS = 16, 50, 2000
@@ -368,6 +688,8 @@ def _born_dead_curves(r: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.
 def plot_born_dead(r: Mapping[str, Any], fig) -> dict[str, Any]:
     """Left: chance of being dead at an input against depth, theory and simulation, for one width.
     Right: the law over widths and depths, with the chosen net marked.
+
+    Serves the section 'Born dead: narrow, deep networks' of book/dying_relu.md.
 
     Returns the artists that :func:`update_born_dead` changes."""
     from relu_lib.plotting import COLORS
@@ -420,7 +742,9 @@ def update_born_dead(r: Mapping[str, Any], fig, h: dict[str, Any]) -> bool:
 
 
 def born_dead_explorable() -> Explorable:
-    """Born dead: width and depth of a zero-bias ReLU net against the chance it is dead at an input."""
+    """Born dead: width and depth of a zero-bias ReLU net against the chance it is dead at an input.
+
+    Serves the section 'Born dead: narrow, deep networks' of book/dying_relu.md."""
     return Explorable(
         "Born dead: width against depth",
         controls=[
@@ -437,6 +761,23 @@ def born_dead_explorable() -> Explorable:
     )
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(x: float, digits: int = 1) -> str:
+    """``x`` in scientific notation for prose, e.g. ``"1.5 × 10⁻⁵"``.
+
+    Serves the glued numbers of book/dying_relu.md.
+
+    Examples
+    --------
+    >>> scientific(1.52587890625e-05)
+    '1.5 × 10⁻⁵'
+    """
+    mantissa, exponent = f"{x:.{digits}e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
 # --------------------------------------------------------------------------- revival
 
 @cached(maxsize=8)
@@ -447,10 +788,12 @@ def revival_run(
     margin_second: float = 0.05,
     lr: float = 0.01,
     epochs: int = EPOCHS,
-    width: int = 16,
+    width: int = WIDTH,
     seed: int = 0,
 ) -> Mapping[str, Any]:
     """Kill units on purpose, train with Adam, and watch which come back.
+
+    Serves the section 'Can a dead unit come back?' of book/dying_relu.md.
 
     A ``2 -> width -> width -> width -> 2`` MLP for :func:`spiral_task`. Before training, the bias
     of the first ``kill_first`` units of layer 1 is set so that their largest pre-activation over
@@ -465,7 +808,9 @@ def revival_run(
     kill_second)`` (largest pre-activation over the data: dead while ``<= 0``),
     ``unchanged_first`` (bool: the killed layer-1 units' incoming weights and biases are
     bit-for-bit what they were before training), ``max_change_first`` (largest absolute change of
-    those parameters) and ``max_change_second`` (the same for the killed layer-2 units).
+    those parameters) and ``max_change_second`` (the same for the killed layer-2 units); and the
+    settings ``kill_first``, ``kill_second``, ``margin_first``, ``margin_second``, ``lr`` and
+    ``epochs``.
     """
     X, y = _spiral_task(400, 0)
     net = MLP([2, width, width, width, 2], seed=seed)
@@ -478,8 +823,8 @@ def revival_run(
               net.W[1][:, second].copy(), net.b[1][second].copy()]
     tracker = DeadTracker(X)
     tracker(0, net)
-    train(net, X, y, "cross_entropy", Adam(lr=lr), epochs=epochs, batch_size=32, seed=seed,
-          callback=tracker)
+    train(net, X, y, "cross_entropy", Adam(lr=lr), epochs=epochs, batch_size=BATCH_SIZE,
+          seed=seed, callback=tracker)
     after = [net.W[0][:, first], net.b[0][first], net.W[1][:, second], net.b[1][second]]
     change = [np.max(np.abs(a - b)) for a, b in zip(after, before)]
     return {
@@ -488,11 +833,15 @@ def revival_run(
         "unchanged_first": bool(np.array_equal(after[0], before[0]) and np.array_equal(after[1], before[1])),
         "max_change_first": float(max(change[:2])),
         "max_change_second": float(max(change[2:])),
+        "kill_first": kill_first, "kill_second": kill_second, "margin_first": margin_first,
+        "margin_second": margin_second, "lr": lr, "epochs": epochs,
     }
 
 
 def plot_revival(r: dict[str, Any], fig) -> None:
     """Largest pre-activation over the data of each killed unit, epoch by epoch, per layer.
+
+    Serves the section 'Can a dead unit come back?' of book/dying_relu.md.
 
     The margins are fixed (see :func:`relu_lib.plotting.panels`).
     """

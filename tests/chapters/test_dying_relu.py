@@ -120,13 +120,14 @@ def test_negative_bias_starts_with_dead_layers_and_they_stay_dead():
 
 
 def test_remedies_table_shows_what_the_chapter_says():
-    rows = {r["name"]: r for r in dying.remedies()}
-    base = rows["baseline: SGD, lr 1, PyTorch init"]["dead"]
+    rows = {r["name"].split(" (")[0].split(":")[0]: r for r in dying.remedies()}
+    base = rows["baseline"]["dead"]
     assert base > 0.2
-    assert rows["lower learning rate (0.1)"]["dead"] < base / 4
-    assert rows["Adam at lr 0.01"]["dead"] < base / 2
-    assert rows["Adam at the same lr (1)"]["dead"] > base * 1.5
-    assert rows["Leaky ReLU (slope 0.01)"]["dead"] < base
+    assert rows["lower learning rate"]["dead"] < base / 4
+    assert rows["batch normalisation"]["dead"] < 0.05
+    assert rows["Leaky ReLU"]["dead"] < base
+    assert rows["PReLU"]["diverged"] > 0
+    assert rows["ELU"]["accuracy"] < rows["baseline"]["accuracy"]
 
 
 # ---------------------------------------------------------------- explorables and plots
@@ -157,3 +158,92 @@ def test_revival_plot_draws_both_layers():
     fig = Figure(layout="none")
     dying.plot_revival(dying.revival_run(), fig)
     assert [ax.get_title().split(":")[0] for ax in fig.axes] == ["layer 1", "layer 2"]
+
+
+# ---------------------------------------------------------------- exact test, remedies, sweep
+
+def test_born_dead_law_passes_an_exact_binomial_test_at_every_point_after_bonferroni():
+    depths = np.arange(1, 51)
+    pvalues = []
+    for n in WIDTHS:
+        k = np.rint(dying.born_dead_simulation(n) * 2000).astype(int)
+        law = dying.born_dead_probability(n, depths)
+        pvalues += [dying.binomial_test(c, 2000, q) for c, q in zip(k, law)]
+    assert min(pvalues) * len(pvalues) > 0.05
+
+
+def test_binomial_pmf_sums_to_one_and_matches_the_closed_form():
+    pmf = dying.binomial_pmf(10, 0.3)
+    assert pmf.sum() == pytest.approx(1.0)
+    assert pmf[3] == pytest.approx(120 * 0.3**3 * 0.7**7)
+
+
+def test_exact_test_is_right_where_the_z_score_misleads():
+    p = 0.5**16
+    assert dying.binomial_z(1 / 2000, p, 2000) > 5                     # "5 standard errors"
+    assert dying.binomial_test(1, 2000, p) == pytest.approx(1 - (1 - p) ** 2000, rel=1e-6)
+    assert dying.binomial_test(0, 2000, p) == pytest.approx(1.0)
+    # two-sided, symmetric case: P(K <= 2) + P(K >= 8) for K ~ Bin(10, 1/2)
+    assert dying.binomial_test(2, 10, 0.5) == pytest.approx(2 * (1 + 10 + 45) / 1024)
+
+
+def test_asymmetric_init_makes_exactly_one_parameter_of_each_unit_positive():
+    rng = np.random.default_rng(3)
+    W, b = dying.asymmetric_init(5, 1000, rng)
+    theta = np.vstack([W, b])
+    assert theta.shape == (6, 1000)
+    # the symmetric part is as often negative as positive; each unit has at least one positive
+    assert np.all((theta > 0).sum(axis=0) >= 1)
+    assert abs(np.mean(theta > 0) - (0.5 + 0.5 / 6)) < 0.02
+    Wb, bb = dying.asymmetric_init(5, 7, rng, batch=(4,))
+    assert Wb.shape == (4, 5, 7) and bb.shape == (4, 7)
+
+
+def test_asymmetric_init_keeps_narrow_deep_nets_alive():
+    asym = dying.born_dead_asymmetric(2)
+    assert asym[-1] < 0.2 < 0.99 < dying.born_dead_probability(2, 50)
+
+
+def test_revivals_count_dead_to_alive_transitions():
+    rasters = (np.array([[0, 0], [1, 0], [0, 1], [1, 1]], dtype=bool),)
+    assert dying.revivals({"rasters": rasters}).tolist() == [1]  # unit 0, epoch 1 -> 2
+
+
+def test_plain_sgd_never_revives_a_first_layer_unit_but_adam_can():
+    sweep = dying.lr_sweep()
+    per_layer = sweep["revivals"].sum(axis=(1, 2))
+    sgd, adam = sweep["optimisers"].index("sgd"), sweep["optimisers"].index("adam")
+    assert per_layer[sgd][0] == 0 and per_layer[sgd][1:].sum() > 0
+    assert per_layer[adam][0] > 0
+
+
+def test_adam_kills_more_units_than_sgd_at_the_same_learning_rate():
+    sweep = dying.lr_sweep()
+    sgd, adam = sweep["optimisers"].index("sgd"), sweep["optimisers"].index("adam")
+    assert sweep["dead"].shape == (2, len(sweep["lrs"]), len(sweep["seeds"]))
+    assert np.all(sweep["dead"][adam].mean(axis=1) > sweep["dead"][sgd].mean(axis=1))
+
+
+def test_torch_run_in_float64_reproduces_the_numpy_run():
+    r = dying.torch_run(seed=0)
+    n = dying.training_run(seed=0)
+    np.testing.assert_allclose(r["dead"], n["dead"][-1])
+    assert r["accuracy"] == pytest.approx(n["accuracy"][-1])
+
+
+def test_batch_norm_leaves_no_unit_dead_at_the_killing_learning_rate():
+    dead, acc, diverged = dying.remedy_run(seed=0, norm="batch")
+    assert dead == 0.0 and acc > 0.8 and not diverged
+
+
+def test_torch_run_leaves_torch_thread_count_as_it_was():
+    import torch
+
+    before = torch.get_num_threads()
+    dying.torch_run.uncached(epochs=1, activation="prelu")
+    assert torch.get_num_threads() == before
+
+
+def test_scientific_notation_for_prose():
+    assert dying.scientific(7.6e-4, 1) == "7.6 × 10⁻⁴"
+    assert dying.scientific(1.2e8, 2) == "1.20 × 10⁸"
