@@ -79,3 +79,35 @@ def test_randomness_in_chapters_is_seeded(chapter):
     text = "\n".join(CELL.findall((ROOT / f"{chapter}.md").read_text()))
     assert "default_rng()" not in text, "np.random.default_rng() without a seed"
     assert not re.search(r"np\.random\.(rand|randn|normal|uniform|seed)\(", text), "legacy global RNG"
+
+
+# --- numbers in the prose ----------------------------------------------------------------------
+
+def test_the_prose_checker_finds_typed_numbers_and_accepts_glued_cited_and_defined_ones():
+    from prose_numbers import unbound_numbers
+
+    text = """---
+kernelspec: {name: python3}
+---
+# A chapter
+
+The network reached 0.93 on the test set after 40 epochs.
+It reached {glue:text}`acc:.2f` after {glue:text}`epochs` epochs, as the cell shows.
+He et al. report 30 layers {cite}`he2015delving`. Leaky ReLU's slope is 0.01 by default.
+In 2012 two layers were enough; the gradient fell to $4\\times10^{-5}$.
+
+```{code-cell} ipython3
+print(0.93, 40)
+```
+"""
+    found = [(line, number) for line, number, _ in unbound_numbers(text)]
+    assert found == [(6, "0.93"), (6, "40"), (9, "4\\times10^{-5}")]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_number_in_the_prose_is_glued_cited_or_a_definition(chapter):
+    from prose_numbers import unbound_numbers
+
+    rows = unbound_numbers((ROOT / f"{chapter}.md").read_text())
+    listing = "\n".join(f"{chapter}.md:{line}: {n}  | {s}" for line, n, s in rows)
+    assert not rows, f"numbers typed into the prose (glue or cite them):\n{listing}"

@@ -20,12 +20,37 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from typing import Any
 
-__all__ = ["CHAPTERS", "book_explorables"]
+import numpy as np
+
+__all__ = ["CHAPTERS", "book_explorables", "glue"]
 
 #: The chapter modules, by the name of the chapter file they serve (``book/<name>.md``).
 CHAPTERS: tuple[str, ...] = tuple(
     sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")))
+
+
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """Glue ``value`` under ``name`` for ``{glue:text}`` in the prose (myst-nb's ``glue``).
+
+    NumPy scalars become Python numbers first: myst-nb formats a glued number from its text
+    form, and NumPy 2 writes ``np.float64(0.5)``, which no format spec accepts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> _plain(np.float64(0.25)), _plain(np.int64(3)), _plain("x")
+    (0.25, 3, 'x')
+    """
+    from myst_nb import glue as myst_glue
+
+    myst_glue(name, _plain(value), display=display)
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python number it holds; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def book_explorables() -> dict[str, Callable[[], object]]:
