@@ -33,6 +33,7 @@ from relu_lib.cache import cached
 from relu_lib.data import digits
 from relu_lib.explore import Choice, Explorable, Slider
 from relu_lib.plotting import draw_message, panels
+from relu_lib.stats import mean_interval
 from relu_lib.metrics import dead_units, layer_summary, zero_fraction
 from relu_lib.nets import (MLP, accuracy, limited_blas, make_optimiser, softmax_cross_entropy,
                            train)
@@ -342,29 +343,6 @@ def live_zero_fraction(h: np.ndarray, dead: np.ndarray) -> float:
     if live.size == 0:
         return float("nan")
     return zero_fraction(live)
-
-
-def mean_interval(values: Any, level: float = 0.95) -> tuple[float, float]:
-    """Mean of ``values`` and the half-width t·s/√n of its interval.
-
-    s is the sample standard deviation and t the Student-t quantile with
-    n − 1 degrees of freedom for a ``level`` confidence interval (SciPy
-    comes with scikit-learn, which the digits data need). Serves the
-    section "Does sparsity reduce overfitting?" of book/sparsity.md.
-
-    Examples
-    --------
-    >>> m, half = mean_interval([1.0, 2.0, 3.0, 4.0, 5.0])
-    >>> m, round(half, 3)
-    (3.0, 1.963)
-    """
-    from scipy.stats import t
-
-    x = np.asarray(values, dtype=np.float64)
-    n = len(x)
-    s = x.std(ddof=1)
-    half = t.ppf((1 + level) / 2, n - 1) * s / np.sqrt(n)
-    return float(x.mean()), float(half)
 
 
 def l1_sweep(

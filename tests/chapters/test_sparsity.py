@@ -74,14 +74,6 @@ def test_zeros_among_live_units_leave_out_the_dead_ones():
     assert np.isnan(sparsity.live_zero_fraction(np.zeros((2, 2)), np.ones(2, bool)))
 
 
-def test_mean_interval_is_mean_plus_minus_t_s_over_root_n():
-    values = [0.1, 0.3, 0.2, 0.4, 0.5]
-    mean, half = sparsity.mean_interval(values)
-    # Student t, 4 degrees of freedom, 97.5% quantile: 2.776 (any statistics table)
-    assert mean == pytest.approx(0.3)
-    assert half == pytest.approx(2.776 * np.std(values, ddof=1) / np.sqrt(5), rel=1e-3)
-
-
 def test_adam_steps_are_eta_for_a_steady_gradient_and_shrink_below_eps():
     eta = 0.01
     assert sparsity.adam_steps(np.ones(50), lr=eta) == pytest.approx(eta, rel=1e-6)
