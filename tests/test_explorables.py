@@ -58,3 +58,4 @@ def test_same_setting_gives_the_same_figure_on_a_fresh_explorable(name):
     state = a.defaults()
     assert a.png(**state) == b.png(**state)
     assert a.live_png(**state) == b.live_png(**state)
+

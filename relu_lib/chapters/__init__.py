@@ -37,14 +37,20 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     NumPy scalars become Python numbers first: myst-nb formats a glued number from its text
     form, and NumPy 2 writes ``np.float64(0.5)``, which no format spec accepts.
 
+    Only the book build reads glued values. Where myst-nb is not installed (a learner's
+    notebook on Binder or Colab, which installs only `relu_lib` and its needs), gluing does
+    nothing, so the chapter still runs top to bottom.
+
     Examples
     --------
     >>> import numpy as np
     >>> _plain(np.float64(0.25)), _plain(np.int64(3)), _plain("x")
     (0.25, 3, 'x')
     """
-    from myst_nb import glue as myst_glue
-
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        return
     myst_glue(name, _plain(value), display=display)
 
 
