@@ -13,6 +13,8 @@ This module, with :mod:`relu_lib.torch_path`, is where the library imports torch
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -25,7 +27,7 @@ from relu_lib.nets import History, _loss_function, minibatches
 from relu_lib.torch_path import ReLUAtZero
 
 __all__ = ["ACTIVATION_MODULES", "activation_module", "mlp", "NORMS", "Residual", "LOSSES", "train",
-           "ActivationRecorder", "hidden_outputs"]
+           "ActivationRecorder", "hidden_outputs", "torch_threads"]
 
 ACTIVATION_MODULES: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -309,3 +311,27 @@ def hidden_outputs(model: nn.Module, X: Any) -> list[np.ndarray]:
     with torch.no_grad(), ActivationRecorder(model) as recorder:
         model(x)
     return recorder.last
+
+
+@contextlib.contextmanager
+def torch_threads(n: int = 1) -> Iterator[None]:
+    """Run torch on ``n`` CPU threads inside a ``with`` block, then restore the setting.
+
+    The torch counterpart of :func:`relu_lib.nets.limited_blas`: the chapters' networks are
+    small, and on two cores a second thread only contends (results do not depend on it).
+
+    Examples
+    --------
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)

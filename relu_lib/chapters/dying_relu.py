@@ -368,21 +368,6 @@ def asymmetric_init(
     return theta[..., :-1, :], theta[..., -1, :]   # weights, bias
 
 
-class _OneThread:
-    """Torch on one thread for the duration (tiny nets: more threads only contend)."""
-
-    def __enter__(self) -> None:
-        import torch
-
-        self.threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc: Any) -> None:
-        import torch
-
-        torch.set_num_threads(self.threads)
-
-
 def _silent_fractions(net, X: np.ndarray) -> np.ndarray:
     """Per hidden layer of a torch net, the fraction of units whose pre-activation (the input
     of its activation module) is ``<= 0`` on every row of ``X``, in training mode (a batch
@@ -431,7 +416,7 @@ def torch_run(
     from relu_lib import torch_nets
 
     X, y = spiral_task()  # writable copies, as torch wants
-    with _OneThread():
+    with torch_nets.torch_threads(1):
         net = torch_nets.mlp([2] + [width] * depth + [2], init=init, bias=bias, seed=seed,
                              dtype=torch.float64, norm=norm)
         if activation == "prelu":

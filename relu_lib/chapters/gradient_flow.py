@@ -639,7 +639,7 @@ def architecture_training_run(architecture: str = "plain",
 
     first = test_accuracy(0, net)
     opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
-    with torch_threads(1):
+    with torch_nets.torch_threads(1):
         history = torch_nets.train(net, data.X_train, data.y_train,
                                    "cross_entropy", opt, epochs=epochs,
                                    batch_size=64, seed=seed,
@@ -648,26 +648,6 @@ def architecture_training_run(architecture: str = "plain",
             "accuracy": np.array([first, *history.metrics]),
             "diverged": history.diverged, "architecture": architecture,
             "init": init, "lr": lr, "epochs": epochs}
-
-
-class torch_threads:  # noqa: N801 (a context manager, used like a function)
-    """Run torch on ``n`` threads inside a ``with`` block (results do not
-    depend on it; two cores are faster with one thread for such small
-    matrices)."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def __enter__(self) -> None:
-        import torch
-
-        self._old = torch.get_num_threads()
-        torch.set_num_threads(self.n)
-
-    def __exit__(self, *exc_info: Any) -> None:
-        import torch
-
-        torch.set_num_threads(self._old)
 
 
 def plot_architectures(gradients: Mapping[str, np.ndarray],
