@@ -13,10 +13,13 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["mean_interval"]
+__all__ = ["LEVEL", "mean_interval"]
+
+#: The confidence level of the book's intervals.
+LEVEL = 0.95
 
 
-def mean_interval(values: Any, level: float = 0.95) -> tuple[float, float]:
+def mean_interval(values: Any, level: float = LEVEL) -> tuple[float, float]:
     """Mean of ``values`` and the half-width t·s/√n of its interval.
 
     s is the sample standard deviation and t the Student-t quantile with

@@ -467,16 +467,20 @@ def hinge_error(k: int, n: int = 4001) -> float:
 SINE_STEPS = 3000
 
 
+#: Training points of the trained sine networks, equally spaced on [-pi, pi].
+SINE_POINTS = 200
+
+
 @cached(maxsize=16)
 def trained_sine_error(k: int, seed: int = 0,
                        steps: int = SINE_STEPS) -> float:
     """Largest error on [-pi, pi] of a ``1 -> k -> 1`` ReLU net trained on sin.
 
-    Full-batch Adam at 0.01 on 200 equally spaced points, ``steps`` steps.
+    Full-batch Adam at 0.01 on ``SINE_POINTS`` equally spaced points, ``steps`` steps.
     Serves the section 'Hinges approximate anything continuous' of
     book/nonlinearity.md.
     """
-    x = np.linspace(-np.pi, np.pi, 200)[:, None]
+    x = np.linspace(-np.pi, np.pi, SINE_POINTS)[:, None]
     net = MLP([1, k, 1], seed=seed)
     train(net, x, np.sin(x[:, 0]), "mse", Adam(lr=0.01), epochs=steps,
           batch_size=None, seed=seed)
@@ -515,9 +519,13 @@ def diabetes(seed: int = 0, standardise: bool = True,
     return X[tr], y[tr], X[te], y[te]
 
 
+#: Training (and, separately drawn, test) points of the noisy sine regression.
+CURVE_POINTS = 200
+
+
 def _curve(seed: int) -> tuple[Array, ...]:
-    X, y = curve_1d(200, kind="sine", noise=0.1, seed=seed)
-    Xt, yt = curve_1d(200, kind="sine", noise=0.1, seed=1000 + seed)
+    X, y = curve_1d(CURVE_POINTS, kind="sine", noise=0.1, seed=seed)
+    Xt, yt = curve_1d(CURVE_POINTS, kind="sine", noise=0.1, seed=1000 + seed)
     return X, y, Xt, yt
 
 

@@ -33,6 +33,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,6 +41,7 @@ from numpy.typing import ArrayLike, DTypeLike
 
 from relu_lib.cache import cached
 from relu_lib.init import he_normal
+from relu_lib.stats import LEVEL
 
 if TYPE_CHECKING:  # torch is imported inside the functions that need it
     import matplotlib.axes
@@ -291,17 +293,17 @@ class KinkCount:
 
     @property
     def upper_per_million(self) -> float:
-        """A 95% upper bound on the rate per million (3/n when no zero was seen).
+        """An upper bound at `relu_lib.stats.LEVEL` on the rate per million (3/n for 95% and no zero).
 
-        The exact Poisson bound, ``chi2.ppf(0.95, 2 k + 2) / 2`` for ``k`` zeros, by the
+        The exact Poisson bound, ``chi2.ppf(LEVEL, 2 k + 2) / 2`` for ``k`` zeros, by the
         Wilson–Hilferty approximation (within 1% for every ``k``).
         """
         if self.n_total == 0:
             return math.inf
         k = self.n_rounding
         if k == 0:
-            return 1e6 * -math.log(0.05) / self.n_total
-        z, d = 1.6448536269514722, 2 * k + 2
+            return 1e6 * -math.log(1 - LEVEL) / self.n_total
+        z, d = NormalDist().inv_cdf(LEVEL), 2 * k + 2
         upper = d * (1 - 2 / (9 * d) + z * math.sqrt(2 / (9 * d))) ** 3 / 2
         return 1e6 * upper / self.n_total
 
