@@ -4,6 +4,8 @@
 #   make test   set up .venv if needed, run the unit tests, build the book from scratch (every
 #               chapter executed), then test the built pages in headless Chromium (installed if
 #               missing) and the Binder environment
+#   make assignments      the student notebooks of assignments/ in _build/assignments (no leaks)
+#   make grade SUBMISSIONS=dir   grade a folder of notebooks into _build/grading/gradebook.csv
 
 PYTHON ?= python3
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -24,7 +26,7 @@ EXECUTE ?= cache
 # Under make, a browser or Binder test whose prerequisite is missing fails instead of skipping.
 export RELU_BOOK_REQUIRE := 1
 
-.PHONY: book test unit built binder chromium bench clean setup
+.PHONY: book test unit built binder chromium bench clean setup assignments grade grade-tests
 
 setup: $(STAMP)
 
@@ -71,8 +73,24 @@ built: $(STAMP) chromium $(AXE)
 binder: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/binder
 
+# Coursework: the student build (refuses a notebook that leaks a solution or a hidden test),
+# and the grader. TESTS may point at a private folder of hidden tests.
+TESTS ?= assignments/tests
+GRADING ?= _build/grading
+assignments: $(STAMP)
+	$(BIN)/python -m relu_lib.course build --out _build/assignments --tests $(TESTS)
+
+grade: $(STAMP)
+	@[ -n "$(SUBMISSIONS)" ] || { echo "usage: make grade SUBMISSIONS=folder [TESTS=folder]"; exit 2; }
+	$(BIN)/python -m relu_lib.course grade $(SUBMISSIONS) --out $(GRADING) --tests $(TESTS)
+
+# The grader on the fixture folder (every kind of bad submission), graded twice (about a minute).
+grade-tests: $(STAMP)
+	RELU_BOOK_GRADING_TESTS=1 $(BIN)/python -m pytest tests/course/test_grading.py
+
 test: $(STAMP)
 	$(MAKE) unit
+	$(MAKE) assignments grade-tests
 	$(MAKE) book EXECUTE=force
 	$(MAKE) built binder
 
@@ -80,6 +98,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/kernel.py
 	$(BIN)/python benchmarks/explorables.py
 	$(BIN)/python benchmarks/page_weight.py
+	$(BIN)/python benchmarks/grading.py
 
 clean:
 	rm -rf _build _vendor/mathjax
