@@ -1,9 +1,10 @@
 """relu_lib: the library behind relu-book; the NumPy reference API is re-exported here.
 
-The core modules (``reference``, ``torch_path``, ``init``, ``data``, ``nets``, ``torch_nets``, ``cache``,
-``metrics``, ``diagnostics``, ``classic``, ``plotting``, ``explore``, ``selfcheck``) know nothing of
-the book;
-``relu_lib.chapters`` holds one module per chapter, built on them.
+The core modules know nothing of the book: ``reference``, ``gated``, ``torch_path``, ``init``,
+``data``, ``nets``, ``torch_nets``, ``torch_models``, ``torch_monitor``, ``kernels``,
+``torch_kernels``, ``cache``, ``stats``, ``metrics``, ``diagnostics``, ``classic``, ``history``,
+``plotting``, ``explore`` and ``selfcheck``. ``relu_lib.chapters`` holds one module per chapter,
+built on them, and ``relu_lib.course`` (assignments, the student build, the grader) sits on top.
 """
 import importlib
 import warnings
@@ -11,7 +12,7 @@ import warnings
 from relu_lib.reference import *  # noqa: F401,F403
 from relu_lib.reference import __all__
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # Chapter modules that lived at the top of the package until 0.2.0: old name -> new module.
 _MOVED = {
