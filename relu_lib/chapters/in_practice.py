@@ -193,7 +193,7 @@ def cnn_run(order: str = "conv-relu", lr: float = 0.003, seed: int = 0,
     layers: dead fraction on the training set before training, then during each epoch),
     ``maps`` (per layer, the ReLU outputs of the :data:`SHOWN` digits), ``shown``
     (their images), ``zeros_by_precision`` (exact zero pre-activations of each ReLU layer on the
-    test set, in float32, bfloat16 and float16 autocast) and ``n_preacts`` (their numbers).
+    training set, in float32, bfloat16 and float16 autocast) and ``n_preacts`` (their numbers).
     """
     torch, _ = _torch()
     from relu_lib.torch_models import small_cnn
