@@ -65,21 +65,25 @@ TIMELINE: tuple[Milestone, ...] = (
       "proposed as a model of how the brain stores information.",
       "rosenblatt1958perceptron", "threshold"),
     M(1969, "Fukushima: analogue threshold units",
-      "Fukushima's multilayered network for visual feature extraction uses analogue threshold "
-      "elements whose output is the positive part of their input: rectifiers.",
+      "Fukushima's multilayered network for visual feature extraction, designed after the "
+      "visual systems of cat and monkey, is built of analogue threshold elements whose output "
+      "is the positive part of their weighted input: rectifiers.",
       "fukushima1969visual"),
     M(1975, "Fukushima: the cognitron",
       "The cognitron, a multilayered network that organises itself without a teacher; its "
-      "cells pass their input through the same rectifying function.", "fukushima1975cognitron"),
+      "excitatory cells apply the same rectifying function to their excitation, divided down by "
+      "their inhibition.", "fukushima1975cognitron"),
     M(1980, "Fukushima: the neocognitron",
       "The neocognitron, a hierarchy of S-cells and C-cells that recognises patterns whatever "
       "their position; its S-cells are rectifying too.", "fukushima1980neocognitron"),
     M(2000, "Hahnloser et al.: silicon rectifiers",
-      "Hahnloser et al. build a cortex-inspired silicon circuit of units with a rectified "
-      "linear response and analyse what such networks compute.", "hahnloser2000digital"),
+      "Hahnloser et al. build a cortex-inspired recurrent circuit in silicon whose neurons "
+      "respond linearly above a threshold, and show that it digitally selects a set of active "
+      "neurons and amplifies their input in an analogue way.", "hahnloser2000digital"),
     M(2009, "Jarrett et al.: rectification",
-      "Jarrett et al. find that non-linearities that include rectification, with local "
-      "contrast normalisation, matter most for the accuracy of their object recognisers.",
+      "Jarrett et al. find that non-linearities that include rectification (an absolute value, "
+      "in their systems) and local contrast normalisation are the most important ingredient for "
+      "good accuracy in object recognition.",
       "jarrett2009best"),
     M(2010, "Nair & Hinton: ReLU in RBMs",
       "Nair and Hinton put rectified linear units in restricted Boltzmann machines; they "
