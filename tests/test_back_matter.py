@@ -11,14 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
+from book_pages import BIB_KEYS, CHAPTERS, PAGES, ROOT
 from relu_lib import history
-
-ROOT = Path(__file__).resolve().parents[1]
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-BIB_KEYS = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M))
-CHAPTER_PART = re.compile(r"Part [IVXLC]+\b")  # the numbered parts hold the chapters
 
 FAQ = ROOT / "book" / "faq.md"
 GLOSSARY = ROOT / "book" / "glossary.md"
@@ -30,28 +25,14 @@ MYTHS = ("regression", "differentiable", "sparsity", "vanishing", "six-times", "
          "transformers", "best", "information", "softmax", "history")
 
 
-def _files(node):
-    if isinstance(node, dict):
-        if "file" in node:
-            yield node["file"]
-        for value in node.values():
-            yield from _files(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _files(item)
-
-
 def _pages() -> list[Path]:
     """Every page of the book that exists now, in the order of `_toc.yml`."""
-    names = [TOC["root"], *_files(TOC)]
-    return [p for p in (ROOT / f"{n}.md" for n in names) if p.is_file()]
+    return [p for p in (ROOT / f"{n}.md" for n in PAGES) if p.is_file()]
 
 
 def _chapters() -> list[Path]:
     """The chapters: the pages of the numbered parts that exist now."""
-    names = [f for part in TOC["parts"] if CHAPTER_PART.match(part.get("caption", ""))
-             for f in _files(part)]
-    return [p for p in (ROOT / f"{n}.md" for n in names) if p.is_file()]
+    return [p for p in (ROOT / f"{n}.md" for n in CHAPTERS) if p.is_file()]
 
 
 def _labels() -> set[str]:

@@ -1,24 +1,11 @@
 """The chapters as files: structure the build cannot check for us."""
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-
-def _toc_files(node):
-    if isinstance(node, dict):
-        if "file" in node:
-            yield node["file"]
-        for value in node.values():
-            yield from _toc_files(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _toc_files(item)
+from book_pages import BIB_KEYS, CHAPTERS as CHAPTER_PAGES, PAGES, ROOT
 
 
 def _text(page):
@@ -27,17 +14,13 @@ def _text(page):
     return path.read_text() if path.is_file() else ""
 
 
-PAGES = [TOC["root"], *_toc_files(TOC)]
 WRITTEN = [p for p in PAGES if _text(p)]
 # Pages with code cells: notebooks, whatever part of the book they are in.
 NOTEBOOKS = [p for p in WRITTEN if "```{code-cell}" in _text(p)]
-# Chapters: the pages of the numbered parts ("Part I · ...", ...). Back matter and the pages for
-# instructors may hold code cells (the timeline draws a figure) without being chapters.
-CHAPTER_PART = re.compile(r"Part [IVXLC]+\b")
-CHAPTERS = [p for part in TOC["parts"] if CHAPTER_PART.match(part.get("caption", ""))
-            for p in _toc_files(part) if p in NOTEBOOKS]
+# Chapters: the notebooks of the numbered parts. Back matter and the pages for instructors may
+# hold code cells (the timeline draws a figure) without being chapters.
+CHAPTERS = [p for p in CHAPTER_PAGES if p in NOTEBOOKS]
 CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.S | re.M)
-BIB_KEYS = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "references.bib").read_text(), re.M))
 
 
 def test_every_page_in_the_toc_exists_and_nothing_in_book_is_orphaned():
