@@ -388,16 +388,25 @@ class History:
     metrics: list[Any] = field(default_factory=list)
 
 
-def minibatches(n: int, batch_size: int | None, rng: np.random.Generator) -> list[Array]:
+def minibatches(n: int, batch_size: int | None, rng: np.random.Generator,
+                equal: bool = False) -> list[Array]:
     """Index arrays of one epoch's minibatches: a fresh permutation of ``range(n)`` cut in order.
+
+    ``equal=True`` cuts it into ``n // batch_size`` parts whose sizes differ by at most one, so
+    no minibatch is a tiny remainder (which batch normalisation, with statistics over a few
+    samples, would turn into a wild step).
 
     Examples
     --------
     >>> [len(idx) for idx in minibatches(10, 4, np.random.default_rng(0))]
     [4, 4, 2]
+    >>> [len(idx) for idx in minibatches(10, 4, np.random.default_rng(0), equal=True)]
+    [5, 5]
     """
     order = rng.permutation(n)
     size = n if batch_size is None else batch_size
+    if equal:
+        return np.array_split(order, max(1, n // size))
     return [order[start : start + size] for start in range(0, n, size)]
 
 

@@ -182,6 +182,7 @@ def train(
     batch_size: int | None = 32,
     seed: int = 0,
     callback: Callable[[int, nn.Module], Any] | None = None,
+    equal_batches: bool = False,
 ) -> History:
     """Train ``model`` in place by minibatch gradient descent; stop early if it diverges.
 
@@ -191,7 +192,9 @@ def train(
     parameters; integer ``y`` becomes ``torch.long`` labels (except for
     ``"mse"``), floating ``y`` that dtype. ``optimiser`` is any ``torch.optim`` optimiser over
     ``model.parameters()``. If a minibatch loss is NaN or infinite, training
-    stops before that update with ``history.diverged = True``.
+    stops before that update with ``history.diverged = True``. Each epoch starts with
+    ``model.train()`` (a callback may switch to evaluation mode to measure);
+    ``equal_batches`` cuts minibatches of equal size (:func:`relu_lib.nets.minibatches`).
 
     Examples
     --------
@@ -210,9 +213,10 @@ def train(
     rng = np.random.default_rng(seed)
     history = History()
     for epoch in range(1, epochs + 1):
+        model.train()
         total = 0.0
-        for idx in minibatches(len(X), batch_size, rng):
-            idx = torch.from_numpy(idx)
+        for idx in minibatches(len(X), batch_size, rng, equal=equal_batches):
+            idx = torch.from_numpy(idx).to(X.device)
             optimiser.zero_grad(set_to_none=True)
             value = loss_fn(model(X[idx]), y[idx])
             if not torch.isfinite(value):

@@ -372,3 +372,13 @@ def test_accuracy_counts_rows_whose_argmax_is_the_label():
 
     logits = np.array([[3.0, 1.0, 0.0], [0.0, 0.1, 5.0], [1.0, 2.0, 0.0], [9.0, 0.0, 0.0]])
     assert accuracy(logits, np.array([0, 2, 0, 1])) == 0.5
+
+
+def test_equal_minibatches_have_no_tiny_remainder_and_cover_every_sample_once():
+    from relu_lib.nets import minibatches
+
+    batches = minibatches(1347, 64, np.random.default_rng(0), equal=True)
+    sizes = [len(b) for b in batches]
+    assert sum(sizes) == 1347 and min(sizes) >= 64
+    assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(1347))
+

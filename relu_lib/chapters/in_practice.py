@@ -67,39 +67,15 @@ def _device():
     return default_device()
 
 
-def _batches(n: int, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """One epoch's minibatches: a fresh permutation cut into ``n // batch_size`` equal parts.
-
-    Sizes differ by at most one, so no batch is a tiny remainder (which batch normalisation,
-    with statistics over three samples, would turn into a wild step).
-
-    Examples
-    --------
-    >>> sorted({len(b) for b in _batches(1347, 64, np.random.default_rng(0))})
-    [64, 65]
-    """
-    return np.array_split(rng.permutation(n), max(1, n // batch_size))
-
-
 def _fit(net, X, y, opt, epochs: int, batch_size: int, seed: int, after_epoch=None) -> np.ndarray:
-    """Minibatch training with cross-entropy; the mean training loss of each epoch."""
-    torch, F = _torch()
-    rng = np.random.default_rng(seed)
-    losses = []
-    for epoch in range(1, epochs + 1):
-        net.train()
-        total = torch.zeros((), device=X.device)
-        for idx in _batches(len(X), batch_size, rng):
-            idx = torch.from_numpy(idx).to(X.device)
-            opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(net(X[idx]), y[idx])
-            loss.backward()
-            opt.step()
-            total += loss.detach() * len(idx)
-        losses.append(total.item() / len(X))
-        if after_epoch is not None:
-            after_epoch(epoch)
-    return np.array(losses)
+    """Minibatch training with cross-entropy on minibatches of equal size
+    (`relu_lib.torch_nets.train`); the mean training loss of each epoch."""
+    from relu_lib.torch_nets import train
+
+    callback = None if after_epoch is None else (lambda epoch, model: after_epoch(epoch))
+    history = train(net, X, y, "cross_entropy", opt, epochs=epochs, batch_size=batch_size,
+                    seed=seed, callback=callback, equal_batches=True)
+    return np.array(history.loss)
 
 
 def _accuracy(net, X, y) -> float:

@@ -33,11 +33,6 @@ def test_digit_images_have_an_exactly_zero_background():
     assert len(Xtr) + len(Xte) == 1797
 
 
-def test_minibatches_have_no_tiny_remainder():
-    sizes = [len(b) for b in ip._batches(1347, 64, np.random.default_rng(0))]
-    assert sum(sizes) == 1347 and min(sizes) >= 64
-
-
 # ---------------------------------------------------------------- inference count
 
 def test_skipping_zero_rows_gives_the_dense_product_and_counts_its_work():
