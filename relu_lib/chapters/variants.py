@@ -376,18 +376,18 @@ def plot_moments(r: Mapping[str, Any], fig) -> dict[str, Any]:
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.88, wspace=0.34)
     relu_colour = COLORS["relu"]
     h: dict[str, Any] = {"title1": ax1.title, "title2": ax2.title, "title3": ax3.title}
-    ax1.plot(r["x"], r["relu"], color=relu_colour, lw=1.5, label="ReLU")
+    ax1.plot(r["x"], r["relu"], "--", color=relu_colour, lw=1.5, label="ReLU")
     h["density"] = ax1.fill_between(r["x"], -1.5, -1.5 + 3 * r["density"], color="#999999",
                                     alpha=0.35, lw=0, label="input density", zorder=1.6)
     h["f"] = ax1.plot(r["x"], r["f"], color=_colour(r["variant"]), label="variant")[0]
     ax1.set(xlabel="x", ylabel="f(x)", xlim=(-4, 4), ylim=(-1.5, 4))
-    ax2.plot(r["x"], r["relu_df"], color=relu_colour, lw=1.5)
+    ax2.plot(r["x"], r["relu_df"], "--", color=relu_colour, lw=1.5)
     h["df"] = ax2.plot(r["x"], r["df"], color=_colour(r["variant"]))[0]
     ax2.set(xlabel="x", ylabel="f′(x)", xlim=(-4, 4), ylim=(-0.3, 2.3))
     positions = np.array([0.0, 1.0])
     ax3.axhline(0, color="black", lw=0.8)
     h["bars_relu"] = list(ax3.bar(positions - 0.2, r["relu_moments"], 0.36, color=relu_colour,
-                                  label="ReLU"))
+                                  hatch="///", edgecolor="white", label="ReLU"))
     h["bars"] = list(ax3.bar(positions + 0.2, r["moments"], 0.36, color=_colour(r["variant"]),
                              label="variant"))
     h["closed"] = ax3.plot([], [], "D", color=COLORS["theory"], ms=5, label="closed form")[0]
@@ -444,7 +444,8 @@ def moments_explorable() -> Explorable:
         plot=plot_moments,
         update=update_moments,
         figsize=(7.0, 3.0),
-        caption="Blue: ReLU; orange: the variant. The parameter is Leaky ReLU's slope a, ELU's "
+        caption="Dashed line and hatched bars: ReLU (blue); solid line and plain bars: the variant, "
+        "in its colour throughout the book. The parameter is Leaky ReLU's slope a, ELU's "
         "α, Softplus's β (from 0.25) or Swish's β (1 is SiLU); the other variants ignore it. "
         "Bars: mean and variance of f(X) by quadrature; diamonds: the closed form where "
         "there is one.",
